@@ -1,0 +1,78 @@
+/**
+ * streamlite-rx: a stream processing engine on RxJS.
+ * This file is the public door: named re-exports only.
+ */
+
+/* Elements */
+export type {
+  Element,
+  RecordBatch,
+  KeyedRecordBatch,
+  KeyedElement,
+  SideOutputBatch,
+  Watermark,
+  CheckpointBarrier,
+  IdleMarker,
+  EndOfInput,
+  ControlElement,
+  SourceOffset,
+} from './core/Element';
+export { recordBatch, record, watermark, barrier, idle, sideOutputBatch, END_OF_INPUT } from './core/elementFactories';
+export { isRecordBatch, isWatermark, isBarrier, isIdleMarker, isEndOfInput, isSideOutput } from './core/isElement';
+export { MIN_WATERMARK, MAX_WATERMARK, NO_TIMESTAMP } from './core/time';
+export type { Timestamp, Duration, KeySelector, TimestampExtractor, ElementOperator } from './core/types';
+
+/* Fluent API */
+export { StreamLite, KeyedStream } from './core/StreamLite';
+
+/* Errors */
+export {
+  StreamLiteError,
+  InvalidArgumentError,
+  UserFunctionError,
+  InvalidTimestampError,
+  MissingTimestampError,
+  InvalidKeyError,
+  NotKeyedError,
+  InvalidElementError,
+  SourceError,
+} from './core/errors';
+export type { RecordDescription } from './core/errors';
+
+/* Operators */
+export { map } from './operators/map';
+export { filter } from './operators/filter';
+export { flatMap } from './operators/flatMap';
+export { keyBy } from './operators/keyBy';
+export { process } from './operators/process';
+export type { ProcessFunction, ProcessContext, Collector } from './operators/process';
+export { count } from './operators/count';
+export { sum } from './operators/sum';
+export { min } from './operators/min';
+export { max } from './operators/max';
+export { avg } from './operators/avg';
+export type { AvgAccumulator } from './operators/avg';
+export { reduce } from './operators/reduce';
+export type { ReduceAccumulator } from './operators/reduce';
+export type { AggregateFunction } from './operators/AggregateFunction';
+export type { KeyedAggregation, KeyedAggregationOptions } from './operators/keyedAggregateInternals';
+
+/* Routing */
+export { OutputTag } from './route/OutputTag';
+export { sideOutput } from './route/sideOutput';
+export { union } from './route/union';
+
+/* Sources and sinks */
+export { fromCollection } from './connectors/fromCollection';
+export type { FromCollectionOptions } from './connectors/fromCollection';
+export { fromIterable } from './connectors/fromIterable';
+export { fromAsyncIterable } from './connectors/fromAsyncIterable';
+export type { FromAsyncIterableOptions } from './connectors/fromAsyncIterable';
+export { fromObservable } from './connectors/fromObservable';
+export { fromValues } from './connectors/fromValues';
+export type { FromValuesOptions } from './connectors/fromValues';
+export type { SourceOptions } from './connectors/sourceInternals';
+export { values } from './connectors/values';
+export { collect } from './connectors/collect';
+export { forEach } from './connectors/forEach';
+export { toObservable } from './connectors/toObservable';

@@ -1,0 +1,128 @@
+import type { OperatorFunction } from 'rxjs';
+import type { Element, KeyedElement } from '../core/Element';
+import { recordBatch } from '../core/elementFactories';
+import { InvalidArgumentError, NotKeyedError, StreamLiteError, UserFunctionError } from '../core/errors';
+import { MAX_WATERMARK } from '../core/time';
+import type { Timestamp } from '../core/types';
+import { KeyInterner } from '../state/KeyInterner';
+import type { AggregateFunction } from './AggregateFunction';
+import { elementOperator } from './operate';
+
+/** When a keyed aggregation without a window emits. */
+export interface KeyedAggregationOptions {
+  /**
+   * `'final'` (default): the global window fires at end of input — one result
+   * per key, keys in first-seen order. `'every'`: a running changelog, one
+   * result per record with that record's timestamp.
+   */
+  readonly emit?: 'final' | 'every';
+}
+
+/**
+ * A keyed aggregation: both a pipeable operator (rolling aggregation in the
+ * global window, emitting `[key, result]`) and an {@link AggregateFunction} that
+ * `aggregate()` applies per window.
+ */
+export type KeyedAggregation<T, ACC, R> = (<K>(
+  source: import('rxjs').Observable<KeyedElement<T, K>>,
+) => import('rxjs').Observable<Element<[K, R]>>) &
+  AggregateFunction<T, ACC, R> & {
+    /** The operator name used in errors. */
+    readonly aggregationName: string;
+    /** The same aggregation with other emission options. */
+    withOptions(options: KeyedAggregationOptions): KeyedAggregation<T, ACC, R>;
+  };
+
+/** @internal Checks an emission option. */
+function checkEmit(name: string, options: KeyedAggregationOptions): 'final' | 'every' {
+  const emit = options.emit ?? 'final';
+  if (emit !== 'final' && emit !== 'every') {
+    throw new InvalidArgumentError(name, 'options.emit', "'final' or 'every'", emit);
+  }
+  return emit;
+}
+
+/**
+ * @internal
+ * The rolling aggregation in the global window: an accumulator per interned
+ * key, updated inline in the batch loop; results at end of input (the maximum
+ * watermark) or after every record.
+ */
+export function rollingAggregate<T, K, ACC, R>(
+  name: string,
+  fn: AggregateFunction<T, ACC, R>,
+  options: KeyedAggregationOptions,
+): OperatorFunction<KeyedElement<T, K>, Element<[K, R]>> {
+  const emit = checkEmit(name, options);
+  return elementOperator<T, [K, R]>(name, (out) => {
+    const interner = new KeyInterner<K>();
+    let accumulators: ACC[] = [];
+    let fired = false;
+    const fire = (): void => {
+      if (fired) return;
+      fired = true;
+      const n = interner.size;
+      if (n === 0) return;
+      const results = new Array<[K, R]>(n);
+      const timestamps = new Array<Timestamp>(n).fill(MAX_WATERMARK);
+      let id = 0;
+      try {
+        for (; id < n; id++) results[id] = [interner.keyOf(id), fn.getResult(accumulators[id])];
+      } catch (err) {
+        throw new UserFunctionError(name, { value: accumulators[id], key: interner.keyOf(id) }, err);
+      }
+      accumulators = [];
+      out.next(recordBatch(results, timestamps));
+    };
+    return {
+      batch(batch) {
+        const keys = batch.keys as readonly K[] | undefined;
+        if (keys === undefined) throw new NotKeyedError(name);
+        if (fired) throw new StreamLiteError(name, 'record after end of input (the maximum watermark)');
+        const { values, timestamps } = batch;
+        const n = values.length;
+        const every: [K, R][] | undefined = emit === 'every' ? new Array<[K, R]>(n) : undefined;
+        let i = 0;
+        try {
+          for (; i < n; i++) {
+            const id = interner.intern(keys[i]);
+            const acc = id < accumulators.length ? accumulators[id] : fn.createAccumulator();
+            const next = fn.add(values[i], acc);
+            accumulators[id] = next;
+            if (every) every[i] = [keys[i], fn.getResult(next)];
+          }
+        } catch (err) {
+          if (err instanceof StreamLiteError) throw err;
+          throw new UserFunctionError(name, { value: values[i], timestamp: timestamps[i], key: keys[i] }, err);
+        }
+        if (every) out.next(recordBatch(every, timestamps));
+      },
+      watermark(wm) {
+        if (wm.timestamp >= MAX_WATERMARK && emit === 'final') fire();
+        out.next(wm);
+      },
+      end() {
+        if (emit === 'final') fire();
+      },
+    };
+  }) as OperatorFunction<KeyedElement<T, K>, Element<[K, R]>>;
+}
+
+/** @internal Builds a {@link KeyedAggregation} from an aggregate function. */
+export function keyedAggregation<T, ACC, R>(
+  name: string,
+  fn: AggregateFunction<T, ACC, R>,
+  options: KeyedAggregationOptions = {},
+): KeyedAggregation<T, ACC, R> {
+  checkEmit(name, options);
+  const operator = (source: import('rxjs').Observable<KeyedElement<T, unknown>>) =>
+    rollingAggregate<T, unknown, ACC, R>(name, fn, options)(source);
+  return Object.assign(operator, {
+    createAccumulator: () => fn.createAccumulator(),
+    add: (value: T, acc: ACC) => fn.add(value, acc),
+    getResult: (acc: ACC) => fn.getResult(acc),
+    merge: (a: ACC, b: ACC) => fn.merge(a, b),
+    aggregationName: name,
+    withOptions: (next: KeyedAggregationOptions) => keyedAggregation(name, fn, next),
+  }) as unknown as KeyedAggregation<T, ACC, R>;
+}

@@ -1,0 +1,29 @@
+import type { AggregateFunction } from './AggregateFunction';
+import { InvalidArgumentError, StreamLiteError } from '../core/errors';
+
+/** @internal Checks a selector argument and wraps it so a non-number result is a clear error. */
+export function numericSelector<T>(name: string, selector: (value: T) => number): (value: T) => number {
+  if (typeof selector !== 'function') throw new InvalidArgumentError(name, 'selector', 'a function', selector);
+  return (value: T) => {
+    const n = selector(value);
+    if (typeof n !== 'number' || n !== n) {
+      throw new StreamLiteError(name, `selector must return a number, got ${String(n)}`, { value });
+    }
+    return n;
+  };
+}
+
+/** @internal An aggregate function over a number selected from each value, with a primitive accumulator. */
+export function numericFold<T>(
+  select: (value: T) => number,
+  initial: number,
+  fold: (acc: number, n: number) => number,
+  merge: (a: number, b: number) => number,
+): AggregateFunction<T, number, number> {
+  return {
+    createAccumulator: () => initial,
+    add: (value, acc) => fold(acc, select(value)),
+    getResult: (acc) => acc,
+    merge,
+  };
+}

@@ -76,3 +76,52 @@ export { values } from './connectors/values';
 export { collect } from './connectors/collect';
 export { forEach } from './connectors/forEach';
 export { toObservable } from './connectors/toObservable';
+
+/* Windows */
+export { window } from './window/window';
+export type { WindowedElement } from './window/window';
+export { aggregate } from './window/aggregate';
+export { processWindow } from './window/processWindow';
+export type {
+  WindowOptions,
+  ProcessWindowFunction,
+  ProcessWindowContext,
+  AggregateProcessFunction,
+  WindowUserState,
+} from './window/windowInternals';
+export { TimeWindow, GLOBAL_WINDOW } from './window/TimeWindow';
+export type { Window } from './window/TimeWindow';
+export { cleanupTime, isWindowLate } from './window/lateness';
+export { windowStart } from './window/windowMath';
+export type { WindowAssigner, AssignerContext, TimeDomain } from './window/WindowAssigner';
+export type { TimeWindowOptions } from './window/assigners/assignerInternals';
+export { tumbling } from './window/assigners/tumbling';
+export { sliding } from './window/assigners/sliding';
+export { session } from './window/assigners/session';
+export { global } from './window/assigners/global';
+export { countWindow } from './window/assigners/countWindow';
+export type { Trigger, TriggerContext, TriggerMergeContext, TriggerState } from './window/Trigger';
+export type { TriggerResult } from './window/TriggerResult';
+export { eventTimeTrigger } from './window/triggers/eventTimeTrigger';
+export { processingTimeTrigger } from './window/triggers/processingTimeTrigger';
+export { countTrigger } from './window/triggers/countTrigger';
+export { continuousEventTimeTrigger } from './window/triggers/continuousEventTimeTrigger';
+export { continuousProcessingTimeTrigger } from './window/triggers/continuousProcessingTimeTrigger';
+export { earlyAndLateTrigger } from './window/triggers/earlyAndLateTrigger';
+export type { EarlyAndLateOptions, FiringSpec } from './window/triggers/earlyAndLateTrigger';
+export { purging } from './window/triggers/purging';
+export type { Evictor, EvictorContext, TimestampedValue } from './window/Evictor';
+export { countEvictor } from './window/evictors/countEvictor';
+export { timeEvictor } from './window/evictors/timeEvictor';
+export { deltaEvictor } from './window/evictors/deltaEvictor';
+export type { PaneInfo, PaneTiming } from './window/PaneInfo';
+export type { WindowResult } from './window/WindowResult';
+export type { AccumulationMode } from './window/AccumulationMode';
+export { WindowedStream } from './core/WindowedStream';
+
+/* Time */
+export { EventTimeScheduler } from './time/EventTimeScheduler';
+
+/* Metrics */
+export { Counter } from './metrics/Counter';
+export { MetricRegistry } from './metrics/MetricRegistry';

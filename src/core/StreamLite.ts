@@ -23,9 +23,12 @@ import { sum } from '../operators/sum';
 import type { OutputTag } from '../route/OutputTag';
 import { sideOutput } from '../route/sideOutput';
 import { union } from '../route/union';
+import type { WindowAssigner } from '../window/WindowAssigner';
+import type { WindowOptions } from '../window/windowInternals';
 import type { Element, KeyedElement } from './Element';
 import { InvalidArgumentError } from './errors';
 import type { KeySelector, Timestamp } from './types';
+import { WindowedStream } from './WindowedStream';
 
 type ElementSource<T> = StreamLite<T> | Observable<Element<T>>;
 
@@ -201,6 +204,11 @@ export class KeyedStream<T, K> extends StreamLite<T> {
   override filter(predicate: (value: T) => boolean): KeyedStream<T, K>;
   override filter(predicate: (value: T) => boolean): KeyedStream<T, K> {
     return new KeyedStream<T, K>(this.elements$.pipe(filter(predicate)) as Observable<KeyedElement<T, K>>);
+  }
+
+  /** Cuts the keyed stream into windows (see {@link window}). */
+  window(assigner: WindowAssigner<T>, options?: WindowOptions<T>): WindowedStream<T, K> {
+    return new WindowedStream<T, K>(this.elements$, assigner, options);
   }
 
   /** A process function that sees each record's key (see {@link process}). */

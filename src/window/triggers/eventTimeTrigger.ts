@@ -1,0 +1,37 @@
+import type { Trigger } from '../Trigger';
+
+/**
+ * Fires a window once, when the watermark reaches its end (`W ≥ end − 1`), and
+ * again for every record that arrives within the allowed lateness after that.
+ * The default trigger of event-time windows.
+ *
+ * It's Flink's `EventTimeTrigger`.
+ *
+ * ```
+ * window [0, 10), lateness 5
+ * input:   -a@3--b@7--W9---------c@8--W14-|
+ * output:  -----------[a b]ON_TIME--[a b c]LATE---|
+ * ```
+ *
+ * @example
+ * keyed.pipe(window(tumbling(10_000), { trigger: eventTimeTrigger() }), aggregate(count()));
+ */
+export function eventTimeTrigger(): Trigger {
+  return {
+    onElement(_value, _timestamp, window, ctx) {
+      const end = window.maxTimestamp();
+      if (end <= ctx.currentWatermark) return 'FIRE';
+      ctx.registerEventTimeTimer(end);
+      return 'CONTINUE';
+    },
+    onEventTime: (time, window) => (time === window.maxTimestamp() ? 'FIRE' : 'CONTINUE'),
+    onProcessingTime: () => 'CONTINUE',
+    onMerge(window, ctx) {
+      const end = window.maxTimestamp();
+      if (end > ctx.currentWatermark) ctx.registerEventTimeTimer(end);
+    },
+    clear(window, ctx) {
+      ctx.deleteEventTimeTimer(window.maxTimestamp());
+    },
+  };
+}

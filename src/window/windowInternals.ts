@@ -1,0 +1,851 @@
+import { asyncScheduler, type OperatorFunction, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import type { Element, KeyedElement, RecordBatch } from '../core/Element';
+import { recordBatch, sideOutputBatch } from '../core/elementFactories';
+import {
+  InvalidArgumentError,
+  MissingTimestampError,
+  NotKeyedError,
+  StreamLiteError,
+  UserFunctionError,
+} from '../core/errors';
+import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP } from '../core/time';
+import type { Duration, Timestamp } from '../core/types';
+import { Counter } from '../metrics/Counter';
+import type { MetricRegistry } from '../metrics/MetricRegistry';
+import type { AggregateFunction } from '../operators/AggregateFunction';
+import { elementOperator } from '../operators/operate';
+import type { Collector } from '../operators/process';
+import type { OutputTag } from '../route/OutputTag';
+import { KeyInterner } from '../state/KeyInterner';
+import { EventTimeScheduler } from '../time/EventTimeScheduler';
+import { TimerQueue } from '../time/TimerQueue';
+import type { AccumulationMode } from './AccumulationMode';
+import type { Evictor, EvictorContext, TimestampedValue } from './Evictor';
+import { cleanupTime } from './lateness';
+import type { PaneInfo, PaneTiming } from './PaneInfo';
+import type { Trigger, TriggerMergeContext, TriggerState } from './Trigger';
+import { isFire, isPurge, type TriggerResult } from './TriggerResult';
+import { TimeWindow } from './TimeWindow';
+import type { WindowAssigner } from './WindowAssigner';
+import type { WindowResult } from './WindowResult';
+import { windowStart } from './windowMath';
+import { WindowState } from './WindowState';
+
+/** Options of a windowed operation (see `window()`). */
+export interface WindowOptions<T> {
+  /** When panes fire; default: the assigner's (event time: at the window's end). */
+  readonly trigger?: Trigger<T>;
+  /** Removes records before/after the window function; makes the window keep its records. */
+  readonly evictor?: Evictor<T>;
+  /** How long after its end (in event time) a window still accepts late records and fires again; default 0. */
+  readonly allowedLateness?: Duration;
+  /** Where records too late for all their windows go (they are also counted); without it they are only counted. */
+  readonly lateOutput?: OutputTag<T>;
+  /** How successive panes relate; default `'accumulating'`. */
+  readonly accumulation?: AccumulationMode;
+  /**
+   * `'panes'` (default): a result per trigger firing. `'updates'`: a changelog —
+   * every record that changes a window emits its new value, preceded by a
+   * retraction of the previous one (like Kafka Streams); the trigger is not used.
+   */
+  readonly emit?: 'panes' | 'updates';
+  /** The processing-time scheduler (default `asyncScheduler`; a TestScheduler in marble tests). */
+  readonly scheduler?: SchedulerLike;
+  /** Registers `streamlite_late_records_dropped_total{operator=name}` here. */
+  readonly metrics?: MetricRegistry;
+  /** The operator's name in metrics and errors (default `'window'`). */
+  readonly name?: string;
+}
+
+/** What a window process function sees besides the window's records. */
+export interface ProcessWindowContext<K> {
+  readonly key: K;
+  readonly window: { readonly start: Timestamp; readonly end: Timestamp };
+  readonly pane: PaneInfo;
+  readonly currentWatermark: Timestamp;
+  readonly currentProcessingTime: Timestamp;
+  /** State scoped to this key and window, cleared with the window. */
+  readonly windowState: WindowUserState;
+  /** State scoped to this key, across all its windows. */
+  readonly globalState: WindowUserState;
+  /** Emits to a side output, with the window's `end − 1` as timestamp. */
+  output<X>(tag: OutputTag<X>, value: X): void;
+}
+
+/** Named values kept for a window process function. */
+export interface WindowUserState {
+  /** The value of `name`, or `initial` when unset. */
+  get<S>(name: string, initial: S): S;
+  /** Sets the value of `name`. */
+  set<S>(name: string, value: S): void;
+  /** Removes `name`. */
+  clear(name: string): void;
+}
+
+/** A function over all records of a window pane: emits any number of results. */
+export type ProcessWindowFunction<T, OUT, K = unknown> = (
+  elements: readonly T[],
+  ctx: ProcessWindowContext<K>,
+  out: Collector<OUT>,
+) => void;
+
+/** A function over the aggregate result of a window pane (aggregate combined with process). */
+export type AggregateProcessFunction<R, OUT, K = unknown> = (
+  result: R,
+  ctx: ProcessWindowContext<K>,
+  out: Collector<OUT>,
+) => void;
+
+/** @internal The window function of a windowed operation. */
+export type WindowFunctionSpec<T, ACC, R, K, OUT> =
+  | { readonly kind: 'aggregate'; readonly fn: AggregateFunction<T, ACC, R>; readonly process?: AggregateProcessFunction<R, OUT, K> }
+  | { readonly kind: 'process'; readonly fn: ProcessWindowFunction<T, OUT, K> };
+
+/** @internal Validated window configuration. */
+export interface WindowSpec<T> {
+  readonly assigner: WindowAssigner<T>;
+  readonly options: WindowOptions<T>;
+}
+
+const LATE_COUNTER = 'streamlite_late_records_dropped_total';
+
+/** @internal Validates window options (at operator creation). */
+export function checkWindowOptions<T>(assigner: WindowAssigner<T>, options: WindowOptions<T>): void {
+  if (assigner == null || typeof assigner.assignWindows !== 'function' || typeof assigner.defaultTrigger !== 'function') {
+    throw new InvalidArgumentError('window', 'assigner', 'a WindowAssigner (tumbling, sliding, session, global, countWindow)', assigner);
+  }
+  const lateness = options.allowedLateness ?? 0;
+  if (typeof lateness !== 'number' || !(lateness >= 0) || !Number.isInteger(lateness)) {
+    throw new InvalidArgumentError('window', 'allowedLateness', 'a non-negative integer number of milliseconds', lateness);
+  }
+  if (lateness > 0 && assigner.timeDomain === 'processing') {
+    throw new InvalidArgumentError('window', 'allowedLateness', '0 for processing-time windows', lateness);
+  }
+  const acc = options.accumulation ?? 'accumulating';
+  if (acc !== 'accumulating' && acc !== 'discarding' && acc !== 'retracting') {
+    throw new InvalidArgumentError('window', 'accumulation', "'accumulating', 'discarding' or 'retracting'", acc);
+  }
+  const emit = options.emit ?? 'panes';
+  if (emit !== 'panes' && emit !== 'updates') throw new InvalidArgumentError('window', 'emit', "'panes' or 'updates'", emit);
+  const t = options.trigger;
+  if (t !== undefined && (t === null || typeof t.onElement !== 'function' || typeof t.onEventTime !== 'function' || typeof t.onProcessingTime !== 'function' || typeof t.clear !== 'function')) {
+    throw new InvalidArgumentError('window', 'trigger', 'a Trigger (onElement, onEventTime, onProcessingTime, clear)', t);
+  }
+  if (assigner.isMerging && t !== undefined && typeof t.onMerge !== 'function') {
+    throw new InvalidArgumentError('window', 'trigger', `a Trigger with onMerge() for the merging assigner ${assigner.description}`, t);
+  }
+  const e = options.evictor;
+  if (e !== undefined && (e === null || typeof e.evictBefore !== 'function' || typeof e.evictAfter !== 'function')) {
+    throw new InvalidArgumentError('window', 'evictor', 'an Evictor (evictBefore, evictAfter)', e);
+  }
+}
+
+/**
+ * @internal
+ * The window operator as an RxJS operator: one {@link WindowEngine} per subscription.
+ */
+export function windowOperator<T, K, ACC, R, OUT>(
+  spec: WindowSpec<T>,
+  fn: WindowFunctionSpec<T, ACC, R, K, OUT>,
+): OperatorFunction<KeyedElement<T, K>, Element<OUT>> {
+  checkWindowOptions(spec.assigner, spec.options);
+  const retracting = (spec.options.accumulation ?? 'accumulating') === 'retracting' || spec.options.emit === 'updates';
+  const name = spec.options.name ?? 'window';
+  if (retracting && (fn.kind === 'process' || fn.process !== undefined)) {
+    throw new InvalidArgumentError(name, 'accumulation', "'accumulating' or 'discarding' with a process function (retractions need aggregate results)", spec.options.accumulation ?? spec.options.emit);
+  }
+  return elementOperator<T, OUT>(name, (out) => {
+    const engine = new WindowEngine<T, K, ACC, R, OUT>(spec, fn, out as Subscriber<Element<OUT>>);
+    return {
+      batch: (b) => engine.processBatch(b),
+      watermark: (wm) => engine.processWatermark(wm.timestamp),
+      end: () => engine.endOfInput(),
+      finalize: () => engine.dispose(),
+    };
+  }) as OperatorFunction<KeyedElement<T, K>, Element<OUT>>;
+}
+
+/**
+ * @internal
+ * The window operator's engine. It coordinates; each rule is a named method:
+ * assignment, lateness, the trigger's verdict, firing, purging, merging, cleanup.
+ */
+class WindowEngine<T, K, ACC, R, OUT> {
+  private readonly assigner: WindowAssigner<T>;
+  private readonly trigger: Trigger<T>;
+  private readonly evictor: Evictor<T> | undefined;
+  private readonly lateness: Duration;
+  private readonly lateOutput: OutputTag<T> | undefined;
+  private readonly accumulation: AccumulationMode;
+  private readonly updates: boolean;
+  private readonly retracting: boolean;
+  private readonly buffered: boolean;
+  private readonly eventDomain: boolean;
+  private readonly processing: SchedulerLike;
+  private readonly lateCounter: Counter;
+  private readonly name: string;
+
+  private readonly keys = new KeyInterner<K>();
+  /** Non-merging assigners: windows by key id, by window id. */
+  private readonly windowsByKey: (Map<number | string, WindowState<T, ACC, R>> | undefined)[] = [];
+  /** The window last used per key id (most records of a key hit the same window). */
+  private readonly lastWindow: (WindowState<T, ACC, R> | undefined)[] = [];
+  /** Merging assigners: the open sessions of each key, sorted by start. */
+  private readonly sessionsByKey: (WindowState<T, ACC, R>[] | undefined)[] = [];
+  /** Per-key user state of process functions. */
+  private readonly globalUserState: (Map<string, unknown> | undefined)[] = [];
+
+  private readonly eventTime = new EventTimeScheduler();
+  private readonly eventTimers = new TimerQueue<WindowState<T, ACC, R>>();
+  private readonly processingTimers = new TimerQueue<WindowState<T, ACC, R>>();
+  private processingAction: Subscription | undefined;
+  private processingArmedAt = Infinity;
+
+  private currentWatermark: Timestamp = MIN_WATERMARK;
+  private ended = false;
+
+  private outValues: OUT[] = [];
+  private outTimestamps: Timestamp[] = [];
+  private lateValues: T[] = [];
+  private lateTimestamps: Timestamp[] = [];
+  private sideOutputs: Map<OutputTag<unknown>, { values: unknown[]; timestamps: Timestamp[] }> | undefined;
+
+  /** The window the trigger context currently speaks for. */
+  private current!: WindowState<T, ACC, R>;
+  private mergedFrom: WindowState<T, ACC, R>[] = [];
+  private readonly stateViews = new Map<string, TriggerState<unknown>>();
+  private readonly ctx: TriggerMergeContext;
+  private readonly evictorCtx: EvictorContext;
+
+  constructor(
+    spec: WindowSpec<T>,
+    private readonly fn: WindowFunctionSpec<T, ACC, R, K, OUT>,
+    private readonly out: Subscriber<Element<OUT>>,
+  ) {
+    const o = spec.options;
+    this.assigner = spec.assigner;
+    this.trigger = o.trigger ?? spec.assigner.defaultTrigger();
+    this.evictor = o.evictor ?? spec.assigner.defaultEvictor?.();
+    this.lateness = o.allowedLateness ?? 0;
+    this.lateOutput = o.lateOutput;
+    this.accumulation = o.accumulation ?? 'accumulating';
+    this.updates = o.emit === 'updates';
+    this.retracting = this.accumulation === 'retracting' || this.updates;
+    this.buffered = fn.kind === 'process' || this.evictor !== undefined;
+    this.eventDomain = spec.assigner.timeDomain === 'event';
+    this.processing = o.scheduler ?? asyncScheduler;
+    this.name = o.name ?? 'window';
+    this.lateCounter =
+      o.metrics?.counter(LATE_COUNTER, { operator: this.name }, 'Records dropped as late from every window (sent to the late output when one is set).') ??
+      new Counter(LATE_COUNTER, { operator: this.name });
+    const engine = this;
+    this.ctx = {
+      get currentWatermark() {
+        return engine.currentWatermark;
+      },
+      get currentProcessingTime() {
+        return engine.processing.now();
+      },
+      registerEventTimeTimer: (time) => this.registerEventTimer(this.current, time),
+      deleteEventTimeTimer: (time) => removeTime(this.current.eventTimers, time),
+      registerProcessingTimeTimer: (time) => this.registerProcessingTimer(this.current, time),
+      deleteProcessingTimeTimer: (time) => removeTime(this.current.processingTimers, time),
+      getState: <S>(name: string) => this.stateView(name) as TriggerState<S>,
+      mergeState: <S>(name: string, merge: (a: S, b: S) => S) => this.mergeTriggerState(name, merge),
+    };
+    this.evictorCtx = this.ctx;
+  }
+
+  /** The late records counter (also in the registry when one was given). */
+  get lateRecords(): number {
+    return this.lateCounter.value;
+  }
+
+  // ── records ────────────────────────────────────────────────────────────
+
+  processBatch(batch: RecordBatch<T>): void {
+    const keys = batch.keys as readonly K[] | undefined;
+    if (keys === undefined) throw new NotKeyedError(this.name);
+    if (this.ended) throw new StreamLiteError(this.name, 'record after end of input');
+    const { values, timestamps } = batch;
+    const n = values.length;
+    const shape = this.assigner.shape;
+    for (let i = 0; i < n; i++) {
+      const value = values[i];
+      let ts = timestamps[i];
+      if (this.eventDomain) {
+        if (ts === NO_TIMESTAMP) throw new MissingTimestampError(this.name, { value, key: keys[i] });
+      } else {
+        ts = this.processing.now();
+      }
+      const keyId = this.keys.intern(keys[i]);
+      let added: boolean;
+      if (shape?.kind === 'tumbling') {
+        const start = windowStart(ts, shape.size, shape.offset);
+        added = this.addToWindow(keyId, start, start + shape.size, start, value, ts);
+      } else if (shape?.kind === 'sliding') {
+        added = false;
+        for (let start = windowStart(ts, shape.slide, shape.offset); start > ts - shape.size; start -= shape.slide) {
+          if (this.addToWindow(keyId, start, start + shape.size, start, value, ts)) added = true;
+        }
+      } else if (this.assigner.isMerging) {
+        added = this.addToSession(keyId, value, ts);
+      } else {
+        added = this.addToAssignedWindows(keyId, value, ts);
+      }
+      if (!added) this.dropLate(value, ts);
+    }
+    this.flush();
+  }
+
+  private addToAssignedWindows(keyId: number, value: T, ts: Timestamp): boolean {
+    let windows: readonly TimeWindow[];
+    try {
+      windows = this.assigner.assignWindows(value, ts, this.ctx);
+    } catch (err) {
+      throw err instanceof StreamLiteError ? err : new UserFunctionError(this.name, { value, timestamp: ts }, err);
+    }
+    const fixed = this.assigner.shape?.kind === 'global';
+    let added = windows.length === 0;
+    for (const w of windows) {
+      const id = fixed ? w.start : `${w.start}:${w.end}`;
+      if (this.addToWindow(keyId, w.start, w.end, id, value, ts)) added = true;
+    }
+    return added;
+  }
+
+  /** Adds a record to one (non-merging) window unless the window is late; returns false when it is. */
+  private addToWindow(keyId: number, start: Timestamp, end: Timestamp, id: number | string, value: T, ts: Timestamp): boolean {
+    if (this.isLate(end)) return false;
+    let ws = this.lastWindow[keyId];
+    if (ws === undefined || ws.id !== id || !ws.alive) {
+      let windows = this.windowsByKey[keyId];
+      if (windows === undefined) {
+        windows = new Map();
+        this.windowsByKey[keyId] = windows;
+      }
+      ws = windows.get(id);
+      if (ws === undefined) {
+        ws = new WindowState<T, ACC, R>(keyId, this.keys.keyOf(keyId), new TimeWindow(start, end), id);
+        windows.set(id, ws);
+        this.registerCleanup(ws);
+      }
+      this.lastWindow[keyId] = ws;
+    }
+    this.addRecord(ws, value, ts);
+    return true;
+  }
+
+  /** A window is late once its cleanup time has passed: `end − 1 + lateness ≤ W` (event time only). */
+  private isLate(end: Timestamp): boolean {
+    if (!this.eventDomain) return false;
+    const ct = end - 1 + this.lateness;
+    return (ct >= MAX_WATERMARK ? MAX_WATERMARK : ct) <= this.currentWatermark;
+  }
+
+  /** Adds the record to the window's contents, then asks the trigger (or emits the update). */
+  private addRecord(ws: WindowState<T, ACC, R>, value: T, ts: Timestamp): void {
+    if (this.buffered) {
+      (ws.elements ??= []).push({ value, timestamp: ts });
+    } else {
+      const fn = this.fn as { fn: AggregateFunction<T, ACC, R> };
+      try {
+        ws.acc = fn.fn.add(value, ws.acc === undefined ? fn.fn.createAccumulator() : ws.acc);
+      } catch (err) {
+        throw new UserFunctionError(this.name, { value, timestamp: ts, key: ws.key }, err);
+      }
+    }
+    ws.pending++;
+    if (this.updates) {
+      this.emitPane(ws, this.timingByClock(ws), false);
+      return;
+    }
+    this.current = ws;
+    let result: TriggerResult;
+    try {
+      result = this.trigger.onElement(value, ts, ws.window, this.ctx);
+    } catch (err) {
+      throw new UserFunctionError(`${this.name} trigger.onElement`, { value, timestamp: ts, key: ws.key }, err);
+    }
+    this.act(ws, result, undefined);
+  }
+
+  private dropLate(value: T, ts: Timestamp): void {
+    this.lateCounter.inc();
+    if (this.lateOutput !== undefined) {
+      this.lateValues.push(value);
+      this.lateTimestamps.push(ts);
+    }
+  }
+
+  // ── sessions ───────────────────────────────────────────────────────────
+
+  /** Adds a record to its session, merging the sessions it overlaps or touches. */
+  private addToSession(keyId: number, value: T, ts: Timestamp): boolean {
+    let windows: readonly TimeWindow[];
+    try {
+      windows = this.assigner.assignWindows(value, ts, this.ctx);
+    } catch (err) {
+      throw err instanceof StreamLiteError ? err : new UserFunctionError(this.name, { value, timestamp: ts }, err);
+    }
+    let added = false;
+    for (const proposed of windows) {
+      let sessions = this.sessionsByKey[keyId];
+      if (sessions === undefined) {
+        sessions = [];
+        this.sessionsByKey[keyId] = sessions;
+      }
+      const overlapping: WindowState<T, ACC, R>[] = [];
+      let cover = proposed;
+      for (const s of sessions) {
+        if (s.window.intersects(proposed)) {
+          overlapping.push(s);
+          cover = cover.cover(s.window);
+        }
+      }
+      if (overlapping.length === 0) {
+        if (this.isLate(proposed.end)) continue;
+        const ws = new WindowState<T, ACC, R>(keyId, this.keys.keyOf(keyId), proposed, proposed.start);
+        insertByStart(sessions, ws);
+        this.registerCleanup(ws);
+        this.addRecord(ws, value, ts);
+        added = true;
+        continue;
+      }
+      if (overlapping.length === 1 && overlapping[0].window.equals(cover)) {
+        this.addRecord(overlapping[0], value, ts);
+        added = true;
+        continue;
+      }
+      const merged = this.mergeSessions(keyId, sessions, overlapping, cover);
+      this.addRecord(merged, value, ts);
+      added = true;
+    }
+    return added;
+  }
+
+  /** Replaces `from` by one session covering them: contents, trigger state, timers and pane bookkeeping merge. */
+  private mergeSessions(
+    keyId: number,
+    sessions: WindowState<T, ACC, R>[],
+    from: WindowState<T, ACC, R>[],
+    cover: TimeWindow,
+  ): WindowState<T, ACC, R> {
+    const target = new WindowState<T, ACC, R>(keyId, this.keys.keyOf(keyId), cover, cover.start);
+    for (const s of from) {
+      if (this.buffered) {
+        if (s.elements) (target.elements ??= []).push(...s.elements);
+      } else if (s.acc !== undefined) {
+        const agg = (this.fn as { fn: AggregateFunction<T, ACC, R> }).fn;
+        try {
+          target.acc = target.acc === undefined ? s.acc : agg.merge(target.acc, s.acc);
+        } catch (err) {
+          throw new UserFunctionError(`${this.name} merge`, { value: s.acc, key: s.key }, err);
+        }
+      }
+      target.pending += s.pending;
+      target.paneIndex = Math.max(target.paneIndex, s.paneIndex);
+      if (this.retracting) {
+        if (s.retractions) (target.retractions ??= []).push(...s.retractions);
+        if (s.lastEmitted) (target.retractions ??= []).push(s.lastEmitted);
+      }
+      if (s.userState) for (const [k, v] of s.userState) (target.userState ??= new Map()).set(k, v);
+    }
+    if (!this.updates) {
+      this.current = target;
+      this.mergedFrom = from;
+      try {
+        this.trigger.onMerge?.(cover, this.ctx);
+      } catch (err) {
+        throw new UserFunctionError(`${this.name} trigger.onMerge`, { value: undefined, key: target.key }, err);
+      } finally {
+        this.mergedFrom = [];
+      }
+    }
+    for (const s of from) {
+      this.clearTrigger(s);
+      s.alive = false;
+      sessions.splice(sessions.indexOf(s), 1);
+    }
+    insertByStart(sessions, target);
+    this.registerCleanup(target);
+    if (this.updates && target.retractions) this.emitRetractions(target);
+    return target;
+  }
+
+  // ── trigger verdicts ───────────────────────────────────────────────────
+
+  /** Acts on a trigger result: fire a pane, purge contents. `timerTime` is set when a timer caused it. */
+  private act(ws: WindowState<T, ACC, R>, result: TriggerResult, timer: { time: Timestamp; event: boolean } | undefined): void {
+    if (result === 'CONTINUE') return;
+    if (isFire(result)) {
+      const onTime = timer !== undefined && timer.event === this.eventDomain && timer.time === ws.window.maxTimestamp();
+      this.emitPane(ws, onTime ? 'ON_TIME' : this.timingByClock(ws), this.isClosing(ws));
+    }
+    if (isPurge(result) || (isFire(result) && this.accumulation === 'discarding')) this.purge(ws);
+  }
+
+  /** EARLY before the window's end on its clock, LATE after. */
+  private timingByClock(ws: WindowState<T, ACC, R>): PaneTiming {
+    const clock = this.eventDomain ? this.currentWatermark : this.processing.now();
+    return clock < ws.window.maxTimestamp() ? 'EARLY' : 'LATE';
+  }
+
+  /** True when the window is cleared right after the current firing. */
+  private isClosing(ws: WindowState<T, ACC, R>): boolean {
+    return (this.eventDomain ? this.currentWatermark : this.processing.now()) >= ws.cleanupAt;
+  }
+
+  private purge(ws: WindowState<T, ACC, R>): void {
+    ws.acc = undefined;
+    if (ws.elements) ws.elements = [];
+    ws.pending = 0;
+  }
+
+  // ── firing ─────────────────────────────────────────────────────────────
+
+  /** Runs the window function over the window's contents and emits the pane. */
+  private emitPane(ws: WindowState<T, ACC, R>, timing: PaneTiming, isLast: boolean): void {
+    let elements: readonly TimestampedValue<T>[] | undefined;
+    if (this.buffered) {
+      elements = ws.elements ?? [];
+      if (this.evictor) {
+        elements = this.evictor.evictBefore(elements, ws.window, this.evictorCtx);
+        ws.elements = elements.slice();
+      }
+      if (elements.length === 0) return;
+    } else if (ws.acc === undefined) {
+      return;
+    }
+    const pane: PaneInfo = { timing, index: ws.paneIndex++, isLast };
+    ws.pending = 0;
+    const ts = ws.window.maxTimestamp();
+    const fn = this.fn;
+    if (fn.kind === 'process') {
+      this.runProcess(ws, pane, (ctx, out) => fn.fn(elements!.map((e) => e.value), ctx, out));
+    } else {
+      const result = this.aggregateResult(ws, elements);
+      if (fn.process !== undefined) {
+        const process = fn.process;
+        this.runProcess(ws, pane, (ctx, out) => process(result, ctx, out));
+      } else {
+        if (this.retracting) {
+          this.emitRetractions(ws);
+          if (ws.lastEmitted) this.emitResult(ws.key as K, ws.lastEmitted.start, ws.lastEmitted.end, ws.lastEmitted.value, pane, true);
+          ws.lastEmitted = { start: ws.window.start, end: ws.window.end, value: result };
+        }
+        this.emitResult(ws.key as K, ws.window.start, ws.window.end, result, pane, false);
+      }
+    }
+    if (this.evictor && ws.elements) ws.elements = this.evictor.evictAfter(ws.elements, ws.window, this.evictorCtx).slice();
+    void ts;
+  }
+
+  private aggregateResult(ws: WindowState<T, ACC, R>, elements: readonly TimestampedValue<T>[] | undefined): R {
+    const agg = (this.fn as { fn: AggregateFunction<T, ACC, R> }).fn;
+    try {
+      if (elements === undefined) return agg.getResult(ws.acc as ACC);
+      let acc = agg.createAccumulator();
+      for (const e of elements) acc = agg.add(e.value, acc);
+      return agg.getResult(acc);
+    } catch (err) {
+      throw new UserFunctionError(this.name, { value: ws.acc, key: ws.key }, err);
+    }
+  }
+
+  private emitRetractions(ws: WindowState<T, ACC, R>): void {
+    if (!ws.retractions) return;
+    for (const r of ws.retractions) {
+      this.emitResult(ws.key as K, r.start, r.end, r.value, { timing: this.timingByClock(ws), index: ws.paneIndex, isLast: false }, true);
+    }
+    ws.retractions = undefined;
+  }
+
+  private emitResult(key: K, start: Timestamp, end: Timestamp, value: R, pane: PaneInfo, retraction: boolean): void {
+    const result: WindowResult<K, R> = { key, start, end, value, pane, retraction };
+    this.outValues.push(result as unknown as OUT);
+    this.outTimestamps.push(end - 1);
+  }
+
+  private runProcess(
+    ws: WindowState<T, ACC, R>,
+    pane: PaneInfo,
+    call: (ctx: ProcessWindowContext<K>, out: Collector<OUT>) => void,
+  ): void {
+    const ts = ws.window.maxTimestamp();
+    let active = true;
+    const check = (): void => {
+      if (!active) throw new StreamLiteError(this.name, 'the window context was used after the process function returned');
+    };
+    const out: Collector<OUT> = {
+      collect: (value) => {
+        check();
+        this.outValues.push(value);
+        this.outTimestamps.push(ts);
+      },
+      collectWithTimestamp: (value, timestamp) => {
+        check();
+        this.outValues.push(value);
+        this.outTimestamps.push(timestamp);
+      },
+    };
+    const globals = (this.globalUserState[ws.keyId] ??= new Map());
+    const ctx: ProcessWindowContext<K> = {
+      key: ws.key as K,
+      window: { start: ws.window.start, end: ws.window.end },
+      pane,
+      currentWatermark: this.currentWatermark,
+      currentProcessingTime: this.processing.now(),
+      windowState: userState(() => (ws.userState ??= new Map())),
+      globalState: userState(() => globals),
+      output: <X>(tag: OutputTag<X>, value: X) => {
+        check();
+        this.sideOutputs ??= new Map();
+        let side = this.sideOutputs.get(tag as OutputTag<unknown>);
+        if (side === undefined) {
+          side = { values: [], timestamps: [] };
+          this.sideOutputs.set(tag as OutputTag<unknown>, side);
+        }
+        side.values.push(value);
+        side.timestamps.push(ts);
+      },
+    };
+    try {
+      call(ctx, out);
+    } catch (err) {
+      if (err instanceof StreamLiteError) throw err;
+      throw new UserFunctionError(this.name, { value: `window [${ws.window.start}, ${ws.window.end})`, key: ws.key }, err);
+    } finally {
+      active = false;
+    }
+  }
+
+  // ── timers ─────────────────────────────────────────────────────────────
+
+  private registerCleanup(ws: WindowState<T, ACC, R>): void {
+    if (this.eventDomain) {
+      ws.cleanupAt = cleanupTime(ws.window, this.lateness);
+      this.queueEventTimer(ws, ws.cleanupAt);
+    } else {
+      ws.cleanupAt = ws.window.maxTimestamp();
+      this.queueProcessingTimer(ws, ws.cleanupAt);
+    }
+  }
+
+  private registerEventTimer(ws: WindowState<T, ACC, R>, time: Timestamp): void {
+    if (ws.eventTimers.includes(time)) return;
+    ws.eventTimers.push(time);
+    this.queueEventTimer(ws, time);
+  }
+
+  private registerProcessingTimer(ws: WindowState<T, ACC, R>, time: Timestamp): void {
+    if (ws.processingTimers.includes(time)) return;
+    ws.processingTimers.push(time);
+    this.queueProcessingTimer(ws, time);
+  }
+
+  /** One event-time action per distinct time: the bucket fires when the watermark reaches it. */
+  private queueEventTimer(ws: WindowState<T, ACC, R>, time: Timestamp): void {
+    if (this.eventTimers.add(time, ws)) {
+      this.eventTime.schedule(() => this.fireEventTimers(time), time - this.eventTime.now());
+    }
+  }
+
+  /** One processing-time action for the earliest time (re-armed when an earlier one arrives). */
+  private queueProcessingTimer(ws: WindowState<T, ACC, R>, time: Timestamp): void {
+    this.processingTimers.add(time, ws);
+    if (time < this.processingArmedAt && !this.ended) this.armProcessingTimer(time);
+  }
+
+  private armProcessingTimer(time: Timestamp): void {
+    this.processingAction?.unsubscribe();
+    this.processingArmedAt = time;
+    this.processingAction = this.processing.schedule(() => {
+      this.processingAction = undefined;
+      this.processingArmedAt = Infinity;
+      try {
+        this.fireProcessingTimers(this.processing.now());
+        this.flush();
+      } catch (err) {
+        this.out.error(err);
+      }
+    }, Math.max(0, time - this.processing.now()));
+  }
+
+  private fireEventTimers(time: Timestamp): void {
+    const entries = this.eventTimers.take(time);
+    if (entries === undefined) return;
+    for (const ws of entries) {
+      if (!ws.alive) continue;
+      if (removeTime(ws.eventTimers, time)) {
+        this.current = ws;
+        let result: TriggerResult;
+        try {
+          result = this.trigger.onEventTime(time, ws.window, this.ctx);
+        } catch (err) {
+          throw new UserFunctionError(`${this.name} trigger.onEventTime`, { value: time, key: ws.key }, err);
+        }
+        this.act(ws, result, { time, event: true });
+      }
+      if (this.eventDomain && ws.alive && ws.cleanupAt === time) this.cleanup(ws);
+    }
+  }
+
+  private fireProcessingTimers(now: Timestamp): void {
+    for (;;) {
+      const due = this.processingTimers.pollDue(now);
+      if (due === undefined) break;
+      const { time, entries } = due;
+      for (const ws of entries) {
+        if (!ws.alive) continue;
+        if (removeTime(ws.processingTimers, time)) {
+          this.current = ws;
+          let result: TriggerResult;
+          try {
+            result = this.trigger.onProcessingTime(time, ws.window, this.ctx);
+          } catch (err) {
+            throw new UserFunctionError(`${this.name} trigger.onProcessingTime`, { value: time, key: ws.key }, err);
+          }
+          this.act(ws, result, { time, event: false });
+        }
+        if (!this.eventDomain && ws.alive && ws.cleanupAt === time) this.cleanup(ws);
+      }
+    }
+    const next = this.processingTimers.peek();
+    if (next !== undefined && !this.ended) this.armProcessingTimer(next);
+  }
+
+  /** Clears a window: a final pane for records never fired (never drop data), then trigger and state. */
+  private cleanup(ws: WindowState<T, ACC, R>): void {
+    if (ws.pending > 0 && !this.updates) this.emitPane(ws, this.timingByClock(ws), true);
+    this.clearTrigger(ws);
+    ws.alive = false;
+    ws.acc = undefined;
+    ws.elements = undefined;
+    if (this.assigner.isMerging) {
+      const sessions = this.sessionsByKey[ws.keyId];
+      if (sessions) {
+        const i = sessions.indexOf(ws);
+        if (i >= 0) sessions.splice(i, 1);
+        if (sessions.length === 0) this.sessionsByKey[ws.keyId] = undefined;
+      }
+    } else {
+      const windows = this.windowsByKey[ws.keyId];
+      if (windows) {
+        windows.delete(ws.id);
+        if (windows.size === 0) this.windowsByKey[ws.keyId] = undefined;
+      }
+      if (this.lastWindow[ws.keyId] === ws) this.lastWindow[ws.keyId] = undefined;
+    }
+  }
+
+  private clearTrigger(ws: WindowState<T, ACC, R>): void {
+    if (this.updates) return;
+    this.current = ws;
+    try {
+      this.trigger.clear(ws.window, this.ctx);
+    } catch (err) {
+      throw new UserFunctionError(`${this.name} trigger.clear`, { value: undefined, key: ws.key }, err);
+    }
+    ws.triggerState = undefined;
+  }
+
+  // ── trigger state ──────────────────────────────────────────────────────
+
+  private stateView(name: string): TriggerState<unknown> {
+    let view = this.stateViews.get(name);
+    if (view === undefined) {
+      view = {
+        get: () => this.current.triggerState?.get(name),
+        set: (value) => (this.current.triggerState ??= new Map()).set(name, value),
+        clear: () => void this.current.triggerState?.delete(name),
+      };
+      this.stateViews.set(name, view);
+    }
+    return view;
+  }
+
+  private mergeTriggerState<S>(name: string, merge: (a: S, b: S) => S): void {
+    let merged = this.current.triggerState?.get(name) as S | undefined;
+    for (const s of this.mergedFrom) {
+      const v = s.triggerState?.get(name) as S | undefined;
+      if (v === undefined) continue;
+      merged = merged === undefined ? v : merge(merged, v);
+    }
+    if (merged !== undefined) (this.current.triggerState ??= new Map()).set(name, merged);
+  }
+
+  // ── watermarks and end ────────────────────────────────────────────────
+
+  processWatermark(wm: Timestamp): void {
+    if (wm > this.currentWatermark) {
+      this.currentWatermark = wm;
+      this.eventTime.advanceTo(wm);
+      this.flush();
+    }
+    this.out.next({ kind: 'watermark', timestamp: wm });
+  }
+
+  /** End of input: every event-time window fires (the maximum watermark), then every remaining window closes. */
+  endOfInput(): void {
+    if (this.currentWatermark < MAX_WATERMARK) {
+      this.currentWatermark = MAX_WATERMARK;
+      this.eventTime.advanceTo(MAX_WATERMARK);
+    }
+    this.ended = true;
+    this.processingAction?.unsubscribe();
+    this.processingAction = undefined;
+    // Processing-time windows never reach their end once the input is over: close them now.
+    for (const windows of this.windowsByKey) if (windows) for (const ws of [...windows.values()]) this.cleanup(ws);
+    for (const sessions of this.sessionsByKey) if (sessions) for (const ws of [...sessions]) this.cleanup(ws);
+    this.flush();
+  }
+
+  dispose(): void {
+    this.processingAction?.unsubscribe();
+    this.processingAction = undefined;
+  }
+
+  /** Emits the results and side outputs gathered so far, as one batch each. */
+  private flush(): void {
+    if (this.outValues.length > 0) {
+      const b = recordBatch(this.outValues, this.outTimestamps);
+      this.outValues = [];
+      this.outTimestamps = [];
+      this.out.next(b);
+    }
+    if (this.lateValues.length > 0 && this.lateOutput !== undefined) {
+      const b = sideOutputBatch(this.lateOutput, recordBatch(this.lateValues, this.lateTimestamps));
+      this.lateValues = [];
+      this.lateTimestamps = [];
+      this.out.next(b);
+    }
+    if (this.sideOutputs !== undefined) {
+      const sides = this.sideOutputs;
+      this.sideOutputs = undefined;
+      for (const [tag, side] of sides) this.out.next(sideOutputBatch(tag, recordBatch(side.values, side.timestamps)));
+    }
+  }
+}
+
+function removeTime(times: Timestamp[], time: Timestamp): boolean {
+  const i = times.indexOf(time);
+  if (i < 0) return false;
+  times[i] = times[times.length - 1];
+  times.pop();
+  return true;
+}
+
+function insertByStart<T, ACC, R>(sessions: WindowState<T, ACC, R>[], ws: WindowState<T, ACC, R>): void {
+  let i = sessions.length;
+  while (i > 0 && sessions[i - 1].window.start > ws.window.start) i--;
+  sessions.splice(i, 0, ws);
+}
+
+function userState(map: () => Map<string, unknown>): WindowUserState {
+  return {
+    get: <S>(name: string, initial: S) => (map().has(name) ? (map().get(name) as S) : initial),
+    set: <S>(name: string, value: S) => void map().set(name, value),
+    clear: (name: string) => void map().delete(name),
+  };
+}

@@ -1,0 +1,12 @@
+/**
+ * streamlite-rx/node: file sources and sinks. The only part of streamlite-rx
+ * that imports `node:*` modules.
+ */
+
+/* Sources */
+export { fileLines } from './fileLines';
+export type { FileLinesOptions } from './fileLines';
+
+/* Sinks */
+export { toFile } from './toFile';
+export type { ToFileOptions } from './toFile';

@@ -125,3 +125,36 @@ export { EventTimeScheduler } from './time/EventTimeScheduler';
 /* Metrics */
 export { Counter } from './metrics/Counter';
 export { MetricRegistry } from './metrics/MetricRegistry';
+
+/* Keyed state and actors */
+export { keyedProcess } from './operators/keyedProcess';
+export type {
+  KeyedProcessFunction,
+  KeyedProcessContext,
+  OnTimerContext,
+  KeyedProcessOptions,
+  ProcessResult,
+} from './operators/keyedProcess';
+export type { TimerService, TimersSnapshotData } from './time/TimerService';
+export type { ValueState, ListState, MapState, ReducingState, AggregatingState } from './state/KeyedState';
+export { valueState, listState, mapState, reducingState, aggregatingState } from './state/StateDescriptor';
+export type {
+  StateDescriptor,
+  ValueStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  AggregatingStateDescriptor,
+} from './state/StateDescriptor';
+export type { StateTtlConfig } from './state/StateTtlConfig';
+export { HeapKeyedStateBackend, KeyedStateSnapshot } from './state/HeapKeyedStateBackend';
+export type { KeyedStateSnapshotData, KeyScope } from './state/HeapKeyedStateBackend';
+export {
+  keyGroupOf,
+  keyGroupRangeFor,
+  allKeyGroups,
+  inKeyGroupRange,
+  murmur3,
+  DEFAULT_MAX_PARALLELISM,
+} from './state/keyGroups';
+export type { KeyGroupRange } from './state/keyGroups';

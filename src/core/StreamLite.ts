@@ -14,6 +14,7 @@ import { filter } from '../operators/filter';
 import { flatMap } from '../operators/flatMap';
 import { keyBy } from '../operators/keyBy';
 import type { KeyedAggregation, KeyedAggregationOptions } from '../operators/keyedAggregateInternals';
+import { keyedProcess, type KeyedProcessFunction, type KeyedProcessOptions } from '../operators/keyedProcess';
 import { map } from '../operators/map';
 import { max } from '../operators/max';
 import { min } from '../operators/min';
@@ -211,8 +212,11 @@ export class KeyedStream<T, K> extends StreamLite<T> {
     return new WindowedStream<T, K>(this.elements$, assigner, options);
   }
 
-  /** A process function that sees each record's key (see {@link process}). */
-  override process<R>(fn: ProcessFunction<T, R, K>): StreamLite<R> {
-    return this.pipe(process(fn as ProcessFunction<T, R>));
+  /**
+   * A keyed process function: per-key state, timers, and asynchronous work
+   * serialized per key (see {@link keyedProcess}).
+   */
+  override process<R>(fn: KeyedProcessFunction<T, K, R>, options?: KeyedProcessOptions): StreamLite<R> {
+    return new StreamLite<R>(this.elements$.pipe(keyedProcess(fn, options)));
   }
 }

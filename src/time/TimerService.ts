@@ -1,0 +1,185 @@
+import type { SchedulerLike, Subscription } from 'rxjs';
+import { InvalidArgumentError } from '../core/errors';
+import { isValidTimestamp } from '../core/time';
+import type { Timestamp } from '../core/types';
+import type { CanonicalKey } from '../state/canonicalKey';
+import type { KeyScope } from '../state/HeapKeyedStateBackend';
+import { inKeyGroupRange, keyGroupOf, type KeyGroupRange } from '../state/keyGroups';
+import type { EventTimeScheduler } from './EventTimeScheduler';
+import { TimerQueue } from './TimerQueue';
+
+/** Registers and deletes timers for the current key (inside a keyed process function). */
+export interface TimerService {
+  /** The current event-time watermark. */
+  currentWatermark(): Timestamp;
+  /** The current processing time. */
+  currentProcessingTime(): Timestamp;
+  /** `onTimer(time)` runs for this key when the watermark reaches `time` (once per key and time). */
+  registerEventTimeTimer(time: Timestamp): void;
+  deleteEventTimeTimer(time: Timestamp): void;
+  /** `onTimer(time)` runs for this key when the processing clock reaches `time` (once per key and time). */
+  registerProcessingTimeTimer(time: Timestamp): void;
+  deleteProcessingTimeTimer(time: Timestamp): void;
+}
+
+/** Which clock a timer is on. */
+export type TimeDomainOfTimer = 'event' | 'processing';
+
+/** The serialized timers of an operator. */
+export interface TimersSnapshotData {
+  readonly event: readonly [key: unknown, time: Timestamp][];
+  readonly processing: readonly [key: unknown, time: Timestamp][];
+}
+
+interface TimerEntry {
+  readonly scope: KeyScope;
+  readonly time: Timestamp;
+}
+
+/**
+ * @internal
+ * Per-key timers of a keyed operator: deduplicated by (key, time), fired in
+ * time order (then registration order) — event-time ones as the watermark
+ * passes them (one action per distinct time on the operator's
+ * EventTimeScheduler), processing-time ones by one armed action on the
+ * processing-time scheduler for the earliest time.
+ */
+export class KeyedTimers {
+  /** Registered times per key and domain; a key's entry goes when its last timer does. */
+  private readonly registered = {
+    event: new Map<CanonicalKey, { scope: KeyScope; times: Set<Timestamp> }>(),
+    processing: new Map<CanonicalKey, { scope: KeyScope; times: Set<Timestamp> }>(),
+  };
+  private readonly eventQueue = new TimerQueue<TimerEntry>();
+  private readonly processingQueue = new TimerQueue<TimerEntry>();
+  private armed: Subscription | undefined;
+  private armedAt = Infinity;
+  private stopped = false;
+
+  constructor(
+    private readonly operator: string,
+    private readonly eventTime: EventTimeScheduler,
+    private readonly processing: SchedulerLike,
+    private readonly fire: (scope: KeyScope, time: Timestamp, domain: TimeDomainOfTimer) => void,
+    private readonly onProcessingError: (err: unknown) => void,
+  ) {}
+
+  /** A timer service bound to one key. */
+  serviceFor(scope: KeyScope, watermark: () => Timestamp): TimerService {
+    return {
+      currentWatermark: watermark,
+      currentProcessingTime: () => this.processing.now(),
+      registerEventTimeTimer: (time) => this.register(scope, time, 'event'),
+      deleteEventTimeTimer: (time) => this.unregister(scope.ck, time, 'event'),
+      registerProcessingTimeTimer: (time) => this.register(scope, time, 'processing'),
+      deleteProcessingTimeTimer: (time) => this.unregister(scope.ck, time, 'processing'),
+    };
+  }
+
+  register(scope: KeyScope, time: Timestamp, domain: TimeDomainOfTimer): void {
+    if (!isValidTimestamp(time)) throw new InvalidArgumentError(`${this.operator} timer service`, 'time', 'a finite number', time);
+    const byKey = this.registered[domain];
+    let slot = byKey.get(scope.ck);
+    if (slot === undefined) {
+      slot = { scope, times: new Set() };
+      byKey.set(scope.ck, slot);
+    }
+    if (slot.times.has(time)) return;
+    slot.times.add(time);
+    const entry: TimerEntry = { scope, time };
+    if (domain === 'event') {
+      if (this.eventQueue.add(time, entry)) this.eventTime.schedule(() => this.fireEvent(time), time - this.eventTime.now());
+    } else {
+      this.processingQueue.add(time, entry);
+      if (time < this.armedAt && !this.stopped) this.arm(time);
+    }
+  }
+
+  /** Number of timers pending. */
+  get size(): number {
+    let n = 0;
+    for (const s of this.registered.event.values()) n += s.times.size;
+    for (const s of this.registered.processing.values()) n += s.times.size;
+    return n;
+  }
+
+  /** True when the key has a timer pending. */
+  hasTimers(ck: CanonicalKey): boolean {
+    return this.registered.event.has(ck) || this.registered.processing.has(ck);
+  }
+
+  private unregister(ck: CanonicalKey, time: Timestamp, domain: TimeDomainOfTimer): boolean {
+    const slot = this.registered[domain].get(ck);
+    if (slot === undefined || !slot.times.delete(time)) return false;
+    if (slot.times.size === 0) this.registered[domain].delete(ck);
+    return true;
+  }
+
+  private take(entry: TimerEntry, domain: TimeDomainOfTimer): boolean {
+    return this.unregister(entry.scope.ck, entry.time, domain);
+  }
+
+  private fireEvent(time: Timestamp): void {
+    const entries = this.eventQueue.take(time);
+    if (entries === undefined) return;
+    for (const e of entries) if (this.take(e, 'event')) this.fire(e.scope, time, 'event');
+  }
+
+  private arm(time: Timestamp): void {
+    this.armed?.unsubscribe();
+    this.armedAt = time;
+    this.armed = this.processing.schedule(() => {
+      this.armed = undefined;
+      this.armedAt = Infinity;
+      try {
+        const now = this.processing.now();
+        for (;;) {
+          const due = this.processingQueue.pollDue(now);
+          if (due === undefined) break;
+          for (const e of due.entries) if (this.take(e, 'processing')) this.fire(e.scope, due.time, 'processing');
+        }
+        const next = this.processingQueue.peek();
+        if (next !== undefined && !this.stopped) this.arm(next);
+      } catch (err) {
+        this.onProcessingError(err);
+      }
+    }, Math.max(0, time - this.processing.now()));
+  }
+
+  /** Stops the processing-time clock (end of input, unsubscribe). */
+  stop(): void {
+    this.stopped = true;
+    this.armed?.unsubscribe();
+    this.armed = undefined;
+  }
+
+  /** Every pending processing-time timer, in time order (end of input fires them). */
+  drainProcessing(): void {
+    for (;;) {
+      const due = this.processingQueue.pollDue(Infinity);
+      if (due === undefined) return;
+      for (const e of due.entries) if (this.take(e, 'processing')) this.fire(e.scope, due.time, 'processing');
+    }
+  }
+
+  snapshot(): TimersSnapshotData {
+    const dump = (domain: TimeDomainOfTimer) => {
+      const out: [unknown, Timestamp][] = [];
+      for (const { scope, times } of this.registered[domain].values()) for (const t of times) out.push([scope.key, t]);
+      return out;
+    };
+    return { event: dump('event'), processing: dump('processing') };
+  }
+
+  /** Restores the timers of the key groups in `range`. */
+  restore(data: readonly TimersSnapshotData[], range: KeyGroupRange, maxParallelism: number, scopeOf: (key: unknown) => KeyScope): void {
+    for (const d of data) {
+      for (const domain of ['event', 'processing'] as const) {
+        for (const [key, time] of d[domain]) {
+          if (!inKeyGroupRange(range, keyGroupOf(key, maxParallelism))) continue;
+          this.register(scopeOf(key), time, domain);
+        }
+      }
+    }
+  }
+}

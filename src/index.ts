@@ -121,6 +121,16 @@ export { WindowedStream } from './core/WindowedStream';
 
 /* Time */
 export { EventTimeScheduler } from './time/EventTimeScheduler';
+export { boundedOutOfOrderness } from './time/boundedOutOfOrderness';
+export { monotonous } from './time/monotonous';
+export { punctuated } from './time/punctuated';
+export type { PunctuationFunction } from './time/punctuated';
+export { withIdleness } from './time/withIdleness';
+export type { WatermarkStrategy, WatermarkGenerator, WatermarkGeneratorSnapshot, WatermarkEmission } from './time/WatermarkStrategy';
+export { inEventTime, IN_EVENT_TIME_LATE } from './time/inEventTime';
+export type { InEventTimeOptions } from './time/inEventTime';
+export { assignTimestampsAndWatermarks } from './operators/assignTimestampsAndWatermarks';
+export type { AssignTimestampsAndWatermarksOptions } from './operators/assignTimestampsAndWatermarks';
 
 /* Metrics */
 export { Counter } from './metrics/Counter';

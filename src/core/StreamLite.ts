@@ -8,6 +8,10 @@ import type { FromValuesOptions } from '../connectors/fromValues';
 import { forEach } from '../connectors/forEach';
 import type { SourceOptions } from '../connectors/sourceInternals';
 import { values } from '../connectors/values';
+import {
+  assignTimestampsAndWatermarks,
+  type AssignTimestampsAndWatermarksOptions,
+} from '../operators/assignTimestampsAndWatermarks';
 import { avg } from '../operators/avg';
 import { count } from '../operators/count';
 import { filter } from '../operators/filter';
@@ -24,6 +28,7 @@ import { sum } from '../operators/sum';
 import type { OutputTag } from '../route/OutputTag';
 import { sideOutput } from '../route/sideOutput';
 import { union } from '../route/union';
+import type { WatermarkStrategy } from '../time/WatermarkStrategy';
 import type { WindowAssigner } from '../window/WindowAssigner';
 import type { WindowOptions } from '../window/windowInternals';
 import type { Element, KeyedElement } from './Element';
@@ -123,6 +128,11 @@ export class StreamLite<T> {
   /** See {@link union}. */
   union(...others: ElementSource<T>[]): StreamLite<T> {
     return this.pipe(union(...others.map(toElements)));
+  }
+
+  /** Assigns timestamps (optionally) and generates watermarks (see {@link assignTimestampsAndWatermarks}). */
+  assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>, options?: AssignTimestampsAndWatermarksOptions<T>): StreamLite<T> {
+    return this.pipe(assignTimestampsAndWatermarks(strategy, options));
   }
 
   /** See {@link keyBy}. */

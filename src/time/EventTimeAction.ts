@@ -12,8 +12,6 @@ import type { EventTimeScheduler } from './EventTimeScheduler';
 export class EventTimeAction<T> extends Subscription implements SchedulerAction<T> {
   /** The absolute event time at which the action runs. */
   due: Timestamp = 0;
-  /** Tie-breaker: order of (re)scheduling. */
-  seq = 0;
   /** Bumped at every (re)schedule, so stale queue entries are skipped. */
   generation = 0;
   /** The generation the scheduler's queue holds, or -1 when not queued. */

@@ -3,6 +3,18 @@ import { MIN_WATERMARK } from '../core/time';
 import type { Timestamp } from '../core/types';
 import { EventTimeAction } from './EventTimeAction';
 
+/** A queued (due, seq) entry; stale once its action was re-scheduled or unsubscribed. */
+interface QueueEntry {
+  readonly action: EventTimeAction<unknown>;
+  readonly due: Timestamp;
+  readonly seq: number;
+  readonly generation: number;
+}
+
+const less = (a: QueueEntry, b: QueueEntry): boolean => a.due < b.due || (a.due === b.due && a.seq < b.seq);
+
+const isLive = (e: QueueEntry): boolean => !e.action.closed && e.generation === e.action.queuedGeneration;
+
 /**
  * An RxJS scheduler whose clock is the event-time watermark.
  *
@@ -31,14 +43,6 @@ import { EventTimeAction } from './EventTimeAction';
  * et.schedule(() => console.log('window end', et.now()), 10);
  * et.advanceTo(12); // logs "window end 10"; et.now() === 12
  */
-/** A queued (due, seq) entry; stale once its action was re-scheduled or unsubscribed. */
-interface QueueEntry {
-  readonly action: EventTimeAction<unknown>;
-  readonly due: Timestamp;
-  readonly seq: number;
-  readonly generation: number;
-}
-
 export class EventTimeScheduler implements SchedulerLike {
   private clock: Timestamp;
   private readonly heap: QueueEntry[] = [];
@@ -144,7 +148,3 @@ export class EventTimeScheduler implements SchedulerLike {
     heap[i] = last;
   }
 }
-
-const less = (a: QueueEntry, b: QueueEntry): boolean => a.due < b.due || (a.due === b.due && a.seq < b.seq);
-
-const isLive = (e: QueueEntry): boolean => !e.action.closed && e.generation === e.action.queuedGeneration;

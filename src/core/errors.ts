@@ -153,3 +153,118 @@ export class SourceError extends StreamLiteError {
     super(source, message, undefined, { cause });
   }
 }
+
+/** Where a checkpoint's bytes came from, as checkpoint errors report it. */
+export interface CheckpointSource {
+  /** The checkpoint's id, when known. */
+  readonly checkpointId?: number;
+  /** The file (or storage location) the bytes were read from, when there is one. */
+  readonly path?: string;
+}
+
+/** @internal "checkpoint 42 (/dir/chk-42.data)", "checkpoint 42", "/dir/x" or "snapshot". */
+function describeCheckpointSource(source: CheckpointSource): string {
+  const id = source.checkpointId !== undefined ? `checkpoint ${source.checkpointId}` : undefined;
+  if (id !== undefined && source.path !== undefined) return `${id} (${source.path})`;
+  return id ?? source.path ?? 'snapshot';
+}
+
+/**
+ * What is wrong with a corrupted checkpoint:
+ * - `bad-magic`: the bytes do not start with `SLRX` (not a checkpoint, or overwritten);
+ * - `truncated`: fewer bytes than the header or its payload length says;
+ * - `length-mismatch`: more bytes than the header says;
+ * - `checksum-mismatch`: the payload's CRC-32C differs from the header's (a flipped bit);
+ * - `incomplete`: the data was written but its metadata never was (a crash mid-write);
+ * - `missing-data`: metadata without its data;
+ * - `data-mismatch`: the data is intact but is not the data the metadata was written with;
+ * - `invalid-metadata`: the metadata is intact bytes but not valid checkpoint metadata;
+ * - `invalid-payload`: the payload is intact bytes but cannot be deserialized.
+ */
+export type CheckpointCorruption =
+  | 'bad-magic'
+  | 'truncated'
+  | 'length-mismatch'
+  | 'checksum-mismatch'
+  | 'incomplete'
+  | 'missing-data'
+  | 'data-mismatch'
+  | 'invalid-metadata'
+  | 'invalid-payload';
+
+/**
+ * A checkpoint's bytes are damaged or incomplete: `reason` says how, the
+ * message gives the numbers (expected and actual checksum, length, …).
+ * Restore skips such a checkpoint and falls back to an older intact one.
+ */
+export class CheckpointCorruptedError extends StreamLiteError {
+  /** The checkpoint's id, when known. */
+  readonly checkpointId: number | undefined;
+  /** The file it was read from, when there is one. */
+  readonly path: string | undefined;
+
+  constructor(
+    component: string,
+    source: CheckpointSource,
+    readonly reason: CheckpointCorruption,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(component, `${describeCheckpointSource(source)} is corrupted (${reason}): ${detail}`, undefined, options);
+    this.checkpointId = source.checkpointId;
+    this.path = source.path;
+  }
+}
+
+/**
+ * A checkpoint was written in a format version (or with format flags) this
+ * build cannot read: written by a newer streamlite-rx, or a damaged header.
+ */
+export class CheckpointVersionError extends StreamLiteError {
+  /** The checkpoint's id, when known. */
+  readonly checkpointId: number | undefined;
+  /** The file it was read from, when there is one. */
+  readonly path: string | undefined;
+
+  constructor(
+    component: string,
+    source: CheckpointSource,
+    readonly version: number,
+    readonly supportedVersions: readonly number[],
+    readonly flags = 0,
+  ) {
+    super(
+      component,
+      `${describeCheckpointSource(source)} has format version ${version}${flags !== 0 ? ` with unknown flags 0x${flags.toString(16).padStart(4, '0')}` : ''}; this build reads version ${supportedVersions.join(', ')}${flags !== 0 ? ' without flags' : ''}`,
+    );
+    this.checkpointId = source.checkpointId;
+    this.path = source.path;
+  }
+}
+
+/** A checkpoint asked for by id does not exist (or was never completed). */
+export class CheckpointNotFoundError extends StreamLiteError {
+  constructor(
+    component: string,
+    readonly checkpointId: number,
+    readonly path?: string,
+  ) {
+    super(component, `no completed checkpoint ${checkpointId}${path !== undefined ? ` in ${path}` : ''}`);
+  }
+}
+
+/**
+ * A value cannot be serialized into a checkpoint (a function, a symbol, a
+ * WeakMap, a cycle, …) or checkpoint bytes cannot be deserialized. `path` says
+ * where in the value, e.g. `states.counts.keyGroups.7[0][1]`.
+ */
+export class SerializationError extends StreamLiteError {
+  constructor(
+    readonly phase: 'serialize' | 'deserialize',
+    readonly path: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(phase, `${path === '' ? 'value' : `value at ${path}`}: ${message}`, undefined, options);
+  }
+}

@@ -10,3 +10,7 @@ export type { FileLinesOptions } from './fileLines';
 /* Sinks */
 export { toFile } from './toFile';
 export type { ToFileOptions } from './toFile';
+
+/* Checkpoints */
+export { FileCheckpointStorage } from './FileCheckpointStorage';
+export type { FileCheckpointStorageOptions } from './FileCheckpointStorage';

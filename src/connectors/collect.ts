@@ -24,7 +24,7 @@ export function collect<T>(source: Observable<Element<T>>): Promise<T[]> {
         if (e?.kind === 'batch') {
           const vs = e.values;
           for (let i = 0; i < vs.length; i++) result.push(vs[i]);
-        } else if (e == null || typeof e !== 'object' || typeof e.kind !== 'string') {
+        } else if (e?.kind !== 'watermark' && e?.kind !== 'barrier' && e?.kind !== 'end' && e?.kind !== 'idle' && e?.kind !== 'side') {
           reject(new InvalidElementError('collect', e));
         }
       },

@@ -1,11 +1,13 @@
-import type { Observable, Subscription } from 'rxjs';
+import { Subscription, type Observable } from 'rxjs';
 import type { Element } from '../core/Element';
-import { UserFunctionError } from '../core/errors';
+import { InvalidArgumentError, InvalidElementError, UserFunctionError } from '../core/errors';
+import { subscribeLinked } from '../operators/operate';
 
 /**
  * Runs an element stream to completion, calling `fn` with every record's value
  * and event timestamp. Resolves on completion; rejects with the stream's error,
- * or with a {@link UserFunctionError} (and unsubscribes) when `fn` throws.
+ * with a {@link UserFunctionError} (and unsubscribes) when `fn` throws, or with
+ * an {@link InvalidElementError} when something that is not an element arrives.
  *
  * ```
  * input:   -[a b]--W--[c]-E|
@@ -16,20 +18,27 @@ import { UserFunctionError } from '../core/errors';
  * await forEach(fromCollection(['x', 'y']), v => console.log(v));
  */
 export function forEach<T>(source: Observable<Element<T>>, fn: (value: T, timestamp: number) => void): Promise<void> {
+  if (typeof fn !== 'function') throw new InvalidArgumentError('forEach', 'fn', 'a function', fn);
   return new Promise<void>((resolve, reject) => {
-    let stopped = false;
-    let subscription: Subscription | undefined = undefined;
-    subscription = source.subscribe({
+    // Unsubscribing `stop` stops the source, even a synchronous one still in its loop.
+    const stop = new Subscription();
+    const fail = (err: unknown): void => {
+      reject(err);
+      stop.unsubscribe();
+    };
+    subscribeLinked(source, stop, {
       next(e) {
-        if (stopped || e?.kind !== 'batch') return;
+        if (e?.kind !== 'batch') {
+          if (e?.kind === 'watermark' || e?.kind === 'barrier' || e?.kind === 'end' || e?.kind === 'idle' || e?.kind === 'side') return;
+          fail(new InvalidElementError('forEach', e));
+          return;
+        }
         const { values, timestamps } = e;
         for (let i = 0; i < values.length; i++) {
           try {
             fn(values[i], timestamps[i]);
           } catch (err) {
-            stopped = true;
-            reject(new UserFunctionError('forEach', { value: values[i], timestamp: timestamps[i] }, err));
-            subscription?.unsubscribe();
+            fail(new UserFunctionError('forEach', { value: values[i], timestamp: timestamps[i] }, err));
             return;
           }
         }
@@ -37,7 +46,5 @@ export function forEach<T>(source: Observable<Element<T>>, fn: (value: T, timest
       error: reject,
       complete: () => resolve(),
     });
-    // A synchronous source has finished by now; an asynchronous one is stopped here.
-    if (stopped) subscription.unsubscribe();
   });
 }

@@ -3,6 +3,7 @@ import type { Element } from '../core/Element';
 import { recordBatch } from '../core/elementFactories';
 import { InvalidArgumentError } from '../core/errors';
 import type { Duration } from '../core/types';
+import { subscribeLinked } from '../operators/operate';
 import { checkBatchSize, checkExtractor, endSource, extractTimestamps, type SourceOptions } from './sourceInternals';
 
 /** Options of {@link fromValues} and {@link fromObservable}. */
@@ -72,7 +73,7 @@ export function fromValues<T>(options: FromValuesOptions<T> = {}): OperatorFunct
           return false;
         }
       };
-      const subscription = source.subscribe({
+      const subscription = subscribeLinked(source, subscriber, {
         next(value) {
           pending.push(value);
           if (pending.length >= batchSize) safeFlush();

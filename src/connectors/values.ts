@@ -1,6 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { Element } from '../core/Element';
 import { InvalidElementError } from '../core/errors';
+import { subscribeLinked } from '../operators/operate';
 
 /**
  * Leaves the element stream: emits every record's value, one by one, in order.
@@ -21,7 +22,7 @@ import { InvalidElementError } from '../core/errors';
 export function values<T>(): OperatorFunction<Element<T>, T> {
   return (source) =>
     new Observable<T>((subscriber) =>
-      source.subscribe({
+      subscribeLinked(source, subscriber, {
         next(e) {
           if (e?.kind === 'batch') {
             const vs = e.values;

@@ -1,4 +1,4 @@
-import { Observable, type Subscriber, type TeardownLogic } from 'rxjs';
+import { Observable, Subscriber, type Observer, type Subscription, type TeardownLogic } from 'rxjs';
 import type {
   CheckpointBarrier,
   Element,
@@ -27,6 +27,22 @@ export function operate<T, R>(
         return undefined;
       }
     });
+}
+
+/**
+ * @internal
+ * Subscribes `observer` to `source` through a subscriber owned by `parent`, so
+ * that closing `parent` closes the subscriber the source sees — even while the
+ * source is still emitting synchronously inside this very call (a plain
+ * `source.subscribe(observer)` is only tied to `parent` once it has returned,
+ * so a synchronous loop over an endless iterable would never see downstream
+ * unsubscribe, e.g. after `take(5)`).
+ */
+export function subscribeLinked<T>(source: Observable<T>, parent: Subscription, observer: Observer<T>): Subscription {
+  // RxJS 7 offers no public operator subscriber; `Subscriber` is the one it uses itself.
+  const subscriber = new Subscriber<T>(observer);
+  parent.add(subscriber);
+  return source.subscribe(subscriber);
 }
 
 /**
@@ -78,7 +94,7 @@ export function subscribeElements<T, R>(
     closed = true;
     out.error(err);
   };
-  const subscription = source.subscribe({
+  const subscription = subscribeLinked(source, out, {
     next(e) {
       if (closed) return;
       try {

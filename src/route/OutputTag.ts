@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from '../core/errors';
+
 /**
  * Names a side output: a typed stream of records that an operator emits beside
  * its main output (late records of a window, rejected records of a process
@@ -16,7 +18,9 @@
 export class OutputTag<T> {
   /** Phantom field carrying the type of the tagged records. */
   declare readonly __type?: T;
-  constructor(readonly id: string) {}
+  constructor(readonly id: string) {
+    if (typeof id !== 'string' || id === '') throw new InvalidArgumentError('OutputTag', 'id', 'a non-empty string', id);
+  }
   toString(): string {
     return `OutputTag(${this.id})`;
   }

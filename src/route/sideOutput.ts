@@ -1,4 +1,5 @@
 import type { Element } from '../core/Element';
+import { InvalidArgumentError } from '../core/errors';
 import type { ElementOperator } from '../core/types';
 import { elementOperator } from '../operators/operate';
 import type { OutputTag } from './OutputTag';
@@ -21,6 +22,7 @@ import type { OutputTag } from './OutputTag';
  * const lateValues = await collect(result$.pipe(sideOutput(late)));
  */
 export function sideOutput<X>(tag: OutputTag<X>): ElementOperator<unknown, X> {
+  if (tag == null || typeof (tag as OutputTag<X>).id !== 'string') throw new InvalidArgumentError('sideOutput', 'tag', 'an OutputTag', tag);
   return elementOperator<unknown, X>('sideOutput', (out) => ({
     batch() {
       /* main records belong to the main branch */

@@ -2,7 +2,9 @@ import { Observable, type Subscription } from 'rxjs';
 import type { Element } from '../core/Element';
 import { END_OF_INPUT, idle, watermark } from '../core/elementFactories';
 import { InvalidArgumentError, InvalidElementError } from '../core/errors';
+import { MAX_WATERMARK } from '../core/time';
 import type { ElementOperator } from '../core/types';
+import { subscribeLinked } from '../operators/operate';
 import { WatermarkCombiner } from '../time/WatermarkCombiner';
 
 /**
@@ -10,8 +12,9 @@ import { WatermarkCombiner } from '../time/WatermarkCombiner';
  *
  * It's like RxJS's `merge`, but event-time aware: the output watermark is the
  * minimum of the inputs' watermarks over the inputs that are not idle (the
- * maximum when all are idle) and never goes backwards; end of input is sent
- * once every input has ended; a checkpoint barrier is forwarded once it has
+ * maximum when all are idle) and never goes backwards; an input that has
+ * ended counts as the maximum watermark; end of input is sent once every
+ * input has ended; a checkpoint barrier is forwarded once it has
  * arrived on every input.
  *
  * ```
@@ -44,6 +47,8 @@ export function union<T>(...others: Observable<Element<T>>[]): ElementOperator<T
         if (ended[i]) return;
         ended[i] = true;
         endedCount++;
+        // An ended input sends no more records: it must not hold the others' watermark back.
+        advanced(combiner.update(i, MAX_WATERMARK));
         if (endedCount === inputs.length) {
           out.next(END_OF_INPUT);
           out.complete();
@@ -52,7 +57,7 @@ export function union<T>(...others: Observable<Element<T>>[]): ElementOperator<T
       inputs.forEach((input, i) => {
         if (out.closed) return;
         subscriptions.push(
-          input.subscribe({
+          subscribeLinked(input, out, {
             next(e) {
               switch (e?.kind) {
                 case 'batch':

@@ -1,5 +1,7 @@
 import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import type { Element } from '../core/Element';
+import { currentFlowGates, gatesOpen, whenGatesOpen } from '../actor/FlowGate';
+import { currentJob } from '../checkpoint/JobContext';
+import type { CheckpointBarrier, Element } from '../core/Element';
 import { recordBatch } from '../core/elementFactories';
 import { InvalidArgumentError, SourceError, StreamLiteError } from '../core/errors';
 import type { Duration } from '../core/types';
@@ -11,11 +13,14 @@ export interface FromAsyncIterableOptions<T> extends SourceOptions<T> {
   readonly maxDelay?: Duration;
   /** The processing-time scheduler for `maxDelay` (default `asyncScheduler`). */
   readonly scheduler?: SchedulerLike;
+  /** The source's name in checkpoints. */
+  readonly name?: string;
 }
 
 /**
  * A source over an async iterable (an async generator, a Node readable stream,
- * a paginated API), pulled one value at a time: at most one batch is in flight
+ * a paginated API), pulled one value at a time — and not at all while a
+ * downstream operator applies back-pressure: at most one batch is in flight
  * — it is filled, emitted (downstream operators run synchronously on it), and
  * only then is more requested. Nothing is read ahead, so memory stays flat
  * however long the input is.
@@ -72,12 +77,33 @@ export function fromAsyncIterable<T>(
           : new SourceError('fromAsyncIterable', `iterator failed after ${read + values.length} values`, err),
       );
     };
+    const gates = currentFlowGates();
+    const job = currentJob();
+    const barriers: CheckpointBarrier[] = [];
+    const handle = job?.registerSource('fromAsyncIterable', options.name, { rewindable: false, requestBarrier: (b) => barriers.push(b) });
+    const flushBarriers = (): void => {
+      if (barriers.length === 0) return;
+      emit();
+      while (barriers.length > 0 && !subscriber.closed) {
+        const b = barriers.shift()!;
+        subscriber.next(b);
+        handle?.barrierEmitted(b, read);
+      }
+    };
     const run = async (): Promise<void> => {
       for (;;) {
+        flushBarriers();
+        if (!gatesOpen(gates)) {
+          emit();
+          await new Promise<void>((resume) => whenGatesOpen(gates, resume));
+          if (subscriber.closed) return;
+        }
         const step = await iterator.next();
         if (subscriber.closed) return;
         if (step.done) {
           emit();
+          flushBarriers();
+          handle?.ended();
           endSource(subscriber);
           return;
         }

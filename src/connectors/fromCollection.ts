@@ -2,12 +2,15 @@ import { Observable } from 'rxjs';
 import type { Element } from '../core/Element';
 import { recordBatch } from '../core/elementFactories';
 import { InvalidArgumentError } from '../core/errors';
-import { checkBatchSize, checkExtractor, endSource, extractTimestamps, type SourceOptions } from './sourceInternals';
+import { checkBatchSize, checkExtractor, extractTimestamps, type SourceOptions } from './sourceInternals';
+import { runPullSource } from './sourceLoop';
 
 /** Options of {@link fromCollection}. */
 export interface FromCollectionOptions<T> extends SourceOptions<T> {
   /** Start at this index (a rewind to a recorded offset). Default 0. */
   readonly startOffset?: number;
+  /** The source's name in checkpoints (default: by position, `fromCollection-0`, …). */
+  readonly name?: string;
 }
 
 /**
@@ -16,6 +19,9 @@ export interface FromCollectionOptions<T> extends SourceOptions<T> {
  * rewind), then the maximum watermark and end of input.
  *
  * It's like RxJS's `from(array)`, but emits batches and control elements.
+ * Alone it emits everything synchronously; it pauses while a downstream
+ * operator applies back-pressure, and under a checkpointed job it rewinds to
+ * the restored index and emits barriers between batches.
  *
  * ```
  * items:   [a b c d e]           batchSize = 2
@@ -37,12 +43,23 @@ export function fromCollection<T>(items: readonly T[], options: FromCollectionOp
     throw new InvalidArgumentError('fromCollection', 'startOffset', `an integer from 0 to ${items.length}`, start);
   }
   return new Observable<Element<T>>((subscriber) => {
-    for (let from = start; from < items.length && !subscriber.closed; from += batchSize) {
-      const to = Math.min(from + batchSize, items.length);
-      const values = items.slice(from, to);
-      const timestamps = extractTimestamps('fromCollection', values, options.timestamp, from);
-      subscriber.next(recordBatch(values, timestamps, undefined, to));
-    }
-    endSource(subscriber);
+    let from = start;
+    runPullSource('fromCollection', options.name, subscriber, {
+      next() {
+        if (from >= items.length) return undefined;
+        const to = Math.min(from + batchSize, items.length);
+        const values = items.slice(from, to);
+        const timestamps = extractTimestamps('fromCollection', values, options.timestamp, from);
+        from = to;
+        return recordBatch(values, timestamps, undefined, to);
+      },
+      offset: () => from,
+      seek(offset) {
+        if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0 || offset > items.length) {
+          throw new InvalidArgumentError('fromCollection', 'restored offset', `an integer from 0 to ${items.length}`, offset);
+        }
+        from = offset;
+      },
+    });
   });
 }

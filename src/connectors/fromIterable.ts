@@ -2,7 +2,8 @@ import { Observable } from 'rxjs';
 import type { Element } from '../core/Element';
 import { recordBatch } from '../core/elementFactories';
 import { InvalidArgumentError, SourceError } from '../core/errors';
-import { checkBatchSize, checkExtractor, endSource, extractTimestamps, type SourceOptions } from './sourceInternals';
+import { checkBatchSize, checkExtractor, extractTimestamps, type SourceOptions } from './sourceInternals';
+import { runPullSource } from './sourceLoop';
 
 /**
  * A bounded source over any (synchronous) iterable — a generator, a Set, a
@@ -23,7 +24,7 @@ import { checkBatchSize, checkExtractor, endSource, extractTimestamps, type Sour
  * function* naturals() { for (let i = 0; ; i++) yield i; }
  * StreamLite.fromIterable(naturals()).filter(n => n % 2 === 0)  // an unbounded source works too
  */
-export function fromIterable<T>(iterable: Iterable<T>, options: SourceOptions<T> = {}): Observable<Element<T>> {
+export function fromIterable<T>(iterable: Iterable<T>, options: SourceOptions<T> & { readonly name?: string } = {}): Observable<Element<T>> {
   if (iterable == null || typeof (iterable as Iterable<T>)[Symbol.iterator] !== 'function') {
     throw new InvalidArgumentError('fromIterable', 'iterable', 'an iterable', iterable);
   }
@@ -31,37 +32,50 @@ export function fromIterable<T>(iterable: Iterable<T>, options: SourceOptions<T>
   checkExtractor('fromIterable', options.timestamp);
   return new Observable<Element<T>>((subscriber) => {
     let iterator: Iterator<T>;
-    let read = 0;
-    let done = false;
     try {
       iterator = iterable[Symbol.iterator]();
     } catch (err) {
       subscriber.error(new SourceError('fromIterable', 'could not start the iterator', err));
       return undefined;
     }
-    while (!done && !subscriber.closed) {
-      const values: T[] = [];
-      try {
-        while (values.length < batchSize) {
-          const step = iterator.next();
-          if (step.done) {
-            done = true;
-            break;
+    // A fresh iterator per call (arrays, Sets, Maps) can be rewound by skipping; a generator cannot.
+    const reiterable = (iterator as unknown) !== iterable;
+    let read = 0;
+    let done = false;
+    runPullSource('fromIterable', options.name, subscriber, {
+      next() {
+        if (done) return undefined;
+        const values: T[] = [];
+        try {
+          while (values.length < batchSize) {
+            const step = iterator.next();
+            if (step.done) {
+              done = true;
+              break;
+            }
+            values.push(step.value);
           }
-          values.push(step.value);
+        } catch (err) {
+          throw new SourceError('fromIterable', `iterator threw after ${read + values.length} values`, err);
         }
-      } catch (err) {
-        subscriber.error(new SourceError('fromIterable', `iterator threw after ${read + values.length} values`, err));
-        return undefined;
-      }
-      if (values.length > 0) {
+        if (values.length === 0) return undefined;
         const timestamps = extractTimestamps('fromIterable', values, options.timestamp, read);
         read += values.length;
-        subscriber.next(recordBatch(values, timestamps, undefined, read));
-      }
-    }
-    if (done) endSource(subscriber);
-    else iterator.return?.();
+        return recordBatch(values, timestamps, undefined, read);
+      },
+      offset: () => read,
+      seek: reiterable
+        ? (offset) => {
+            if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) {
+              throw new InvalidArgumentError('fromIterable', 'restored offset', 'a non-negative integer', offset);
+            }
+            for (; read < offset; read++) if (iterator.next().done) break;
+          }
+        : undefined,
+      close() {
+        if (!done) iterator.return?.();
+      },
+    });
     return undefined;
   });
 }

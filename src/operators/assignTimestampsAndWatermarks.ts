@@ -5,10 +5,18 @@ import { InvalidArgumentError, InvalidTimestampError, MissingTimestampError, Use
 import { isValidTimestamp, MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP } from '../core/time';
 import type { Duration, ElementOperator, Timestamp, TimestampExtractor } from '../core/types';
 import { checkIdleTimeout } from '../time/withIdleness';
-import type { WatermarkEmission, WatermarkStrategy } from '../time/WatermarkStrategy';
+import type { WatermarkEmission, WatermarkGeneratorSnapshot, WatermarkStrategy } from '../time/WatermarkStrategy';
+import { currentJob } from '../checkpoint/JobContext';
 import { elementOperator } from './operate';
 
 const NAME = 'assignTimestampsAndWatermarks';
+
+/** @internal What this operator keeps in a checkpoint. */
+interface WatermarksCheckpoint {
+  readonly generator: WatermarkGeneratorSnapshot;
+  readonly emitted: Timestamp;
+  readonly index: number;
+}
 
 /**
  * Options of {@link assignTimestampsAndWatermarks}: like the settings Flink
@@ -19,6 +27,8 @@ const NAME = 'assignTimestampsAndWatermarks';
  * { timestamp: (e) => e.at, emit: { every: 200 }, idleTimeout: 60_000, scheduler: testScheduler }
  */
 export interface AssignTimestampsAndWatermarksOptions<T> {
+  /** The operator's name in checkpoints (default by position). */
+  readonly name?: string;
   /** Re-extracts every record's event timestamp (value, index since subscription). Without it, records keep theirs. */
   readonly timestamp?: TimestampExtractor<T>;
   /** When watermarks are emitted (default: the strategy's, else `'batch'`). */
@@ -126,14 +136,26 @@ export function assignTimestampsAndWatermarks<T>(
   const every = typeof emit === 'object' ? emit.every : undefined;
 
   return elementOperator<T, T>(NAME, (out) => {
-    const generator = strategy.createGenerator();
+    const job = currentJob();
     let emitted: Timestamp = MIN_WATERMARK;
     let index = 0;
+    let generator: ReturnType<WatermarkStrategy<T>['createGenerator']>;
+    const handle = job?.registerOperator(NAME, options.name, { snapshot: () => snapshotNow() });
+    const restored = handle?.restored as WatermarksCheckpoint | undefined;
+    if (restored !== undefined) {
+      generator = strategy.createGenerator(restored.generator);
+      emitted = restored.emitted;
+      index = restored.index;
+    } else generator = strategy.createGenerator();
     let isIdle = false;
     let lastRecordAt = scheduler.now();
     let idleTimer: Subscription | undefined;
     let periodic: Subscription | undefined;
 
+    const snapshotNow = () => {
+      const state: WatermarksCheckpoint = { generator: generator.snapshot(), emitted, index };
+      return { toData: () => state, watermark: emitted };
+    };
     const emitIfAdvanced = (): void => {
       const w = generator.current();
       if (w > emitted) {
@@ -206,6 +228,10 @@ export function assignTimestampsAndWatermarks<T>(
       },
       idle(marker) {
         if (idleTimeout === undefined) out.next(marker);
+      },
+      barrier(b) {
+        handle?.snapshotted(b, snapshotNow());
+        out.next(b);
       },
       end: stopTimers,
       finalize: stopTimers,

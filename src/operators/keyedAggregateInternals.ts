@@ -7,6 +7,7 @@ import type { Timestamp } from '../core/types';
 import { KeyInterner } from '../state/KeyInterner';
 import type { AggregateFunction } from './AggregateFunction';
 import { elementOperator } from './operate';
+import { currentJob } from '../checkpoint/JobContext';
 
 /** When a keyed aggregation without a window emits. */
 export interface KeyedAggregationOptions {
@@ -16,6 +17,15 @@ export interface KeyedAggregationOptions {
    * result per record with that record's timestamp.
    */
   readonly emit?: 'final' | 'every';
+  /** The operator's name in checkpoints (default by position). */
+  readonly name?: string;
+}
+
+/** @internal What a rolling aggregation keeps in a checkpoint: keys in first-seen order and their accumulators. */
+interface RollingCheckpoint {
+  readonly keys: readonly unknown[];
+  readonly accumulators: readonly unknown[];
+  readonly fired: boolean;
 }
 
 /**
@@ -58,6 +68,23 @@ export function rollingAggregate<T, K, ACC, R>(
     const interner = new KeyInterner<K>();
     let accumulators: ACC[] = [];
     let fired = false;
+    const job = currentJob();
+    // The snapshot copies the key and accumulator columns (a flat copy; accumulators are immutable values).
+    const snapshotNow = () => {
+      const state: RollingCheckpoint = {
+        keys: Array.from({ length: interner.size }, (_, id) => interner.keyOf(id)),
+        accumulators: accumulators.slice(),
+        fired,
+      };
+      return { toData: () => state };
+    };
+    const handle = job?.registerOperator(name, options.name, { snapshot: snapshotNow });
+    const restored = handle?.restored as RollingCheckpoint | undefined;
+    if (restored !== undefined) {
+      for (const key of restored.keys) interner.intern(key as K);
+      accumulators = restored.accumulators.slice() as ACC[];
+      fired = restored.fired;
+    }
     const fire = (): void => {
       if (fired) return;
       fired = true;
@@ -100,6 +127,10 @@ export function rollingAggregate<T, K, ACC, R>(
       watermark(wm) {
         if (wm.timestamp >= MAX_WATERMARK && emit === 'final') fire();
         out.next(wm);
+      },
+      barrier(b) {
+        handle?.snapshotted(b, snapshotNow());
+        out.next(b);
       },
       end() {
         if (emit === 'final') fire();

@@ -36,6 +36,16 @@ export class EventTimeAction<T> extends Subscription implements SchedulerAction<
     return this;
   }
 
+  /** @internal Schedules at an absolute event time (exact). */
+  scheduleAt(state: T | undefined, time: Timestamp): Subscription {
+    if (this.closed) return this;
+    this.state = state;
+    this.due = Number.isFinite(time) ? Math.min(time, MAX_WATERMARK) : MAX_WATERMARK;
+    this.generation++;
+    this.scheduler.enqueue(this as EventTimeAction<unknown>);
+    return this;
+  }
+
   /** @internal Runs the work; an error propagates to the caller of advanceTo(). */
   execute(): void {
     if (this.closed) return;

@@ -30,7 +30,10 @@ const isLive = (e: QueueEntry): boolean => !e.action.closed && e.generation === 
  *
  * The clock starts at {@link MIN_WATERMARK} (finite: RxJS drops actions with
  * a non-finite delay) and never goes backwards. An action scheduled with a
- * non-finite delay runs at end of input (the maximum watermark).
+ * non-finite delay runs at end of input (the maximum watermark). While the
+ * clock is still at MIN_WATERMARK, `now() + delay` is beyond 2^53 for real
+ * timestamps and rounds: schedule absolute times with {@link scheduleAt}, or
+ * start the clock at a real time (constructor argument, {@link setClock}).
  *
  * ```
  * schedule(a, 10) at W=0    schedule(b, 5) at W=0
@@ -74,6 +77,15 @@ export class EventTimeScheduler implements SchedulerLike {
 
   schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
     return new EventTimeAction<T>(this, work).schedule(state, delay);
+  }
+
+  /**
+   * Schedules `work` at the absolute event time `time` (exact: no
+   * `time − now()` round trip, which loses precision while the clock stands
+   * at MIN_WATERMARK, far below 2^53 from any real timestamp).
+   */
+  scheduleAt<T>(work: (this: SchedulerAction<T>, state?: T) => void, time: Timestamp, state?: T): Subscription {
+    return new EventTimeAction<T>(this, work).scheduleAt(state, time);
   }
 
   /**

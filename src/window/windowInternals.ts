@@ -195,7 +195,13 @@ class WindowEngine<T, K, ACC, R, OUT> {
   /** Per-key user state of process functions. */
   private readonly globalUserState: (Map<string, unknown> | undefined)[] = [];
 
-  private readonly eventTime = new EventTimeScheduler();
+  /**
+   * The operator's private event-time clock: it only runs this operator's timers,
+   * which are scheduled with the relative delay `time − now()`. It starts at 0, not
+   * at MIN_WATERMARK: from there the delay to any time above 1 exceeds 2^53 and
+   * loses its last bit (a timer at 4 would run at watermark 5).
+   */
+  private readonly eventTime = new EventTimeScheduler(0);
   private readonly eventTimers = new TimerQueue<WindowState<T, ACC, R>>();
   private readonly processingTimers = new TimerQueue<WindowState<T, ACC, R>>();
   private processingAction: Subscription | undefined;
@@ -274,7 +280,8 @@ class WindowEngine<T, K, ACC, R, OUT> {
       const value = values[i];
       let ts = timestamps[i];
       if (this.eventDomain) {
-        if (ts === NO_TIMESTAMP) throw new MissingTimestampError(this.name, { value, key: keys[i] });
+        // The global window (count windows) holds every record whatever its time: no timestamp needed.
+        if (ts === NO_TIMESTAMP && shape?.kind !== 'global') throw new MissingTimestampError(this.name, { value, key: keys[i] });
       } else {
         ts = this.processing.now();
       }
@@ -479,8 +486,10 @@ class WindowEngine<T, K, ACC, R, OUT> {
   private act(ws: WindowState<T, ACC, R>, result: TriggerResult, timer: { time: Timestamp; event: boolean } | undefined): void {
     if (result === 'CONTINUE') return;
     if (isFire(result)) {
-      const onTime = timer !== undefined && timer.event === this.eventDomain && timer.time === ws.window.maxTimestamp();
-      this.emitPane(ws, onTime ? 'ON_TIME' : this.timingByClock(ws), this.isClosing(ws));
+      // A timer on the window's own clock fires with that clock standing at the timer's time,
+      // even when one watermark jumps over several timers: timing is relative to it.
+      const timing = timer !== undefined && timer.event === this.eventDomain ? timingAt(timer.time, ws.window.maxTimestamp()) : this.timingByClock(ws);
+      this.emitPane(ws, timing, this.isClosing(ws));
     }
     if (isPurge(result) || (isFire(result) && this.accumulation === 'discarding')) this.purge(ws);
   }
@@ -491,9 +500,15 @@ class WindowEngine<T, K, ACC, R, OUT> {
     return clock < ws.window.maxTimestamp() ? 'EARLY' : 'LATE';
   }
 
-  /** True when the window is cleared right after the current firing. */
+  /**
+   * True when no pane of the window follows the current firing: the window is
+   * cleared by the current watermark, and no trigger timer of it at or before
+   * its cleanup time is still to fire in this advance.
+   */
   private isClosing(ws: WindowState<T, ACC, R>): boolean {
-    return (this.eventDomain ? this.currentWatermark : this.processing.now()) >= ws.cleanupAt;
+    if ((this.eventDomain ? this.currentWatermark : this.processing.now()) < ws.cleanupAt) return false;
+    if (this.eventDomain) for (const t of ws.eventTimers) if (t <= ws.cleanupAt) return false;
+    return true;
   }
 
   private purge(ws: WindowState<T, ACC, R>): void {
@@ -530,7 +545,7 @@ class WindowEngine<T, K, ACC, R, OUT> {
         this.runProcess(ws, pane, (ctx, out) => process(result, ctx, out));
       } else {
         if (this.retracting) {
-          this.emitRetractions(ws);
+          this.emitRetractions(ws, pane);
           if (ws.lastEmitted) this.emitResult(ws.key as K, ws.lastEmitted.start, ws.lastEmitted.end, ws.lastEmitted.value, pane, true);
           ws.lastEmitted = { start: ws.window.start, end: ws.window.end, value: result };
         }
@@ -553,11 +568,10 @@ class WindowEngine<T, K, ACC, R, OUT> {
     }
   }
 
-  private emitRetractions(ws: WindowState<T, ACC, R>): void {
+  /** Retracts the values of the windows merged into `ws`, as part of `pane` (by default: the next pane, by the clock). */
+  private emitRetractions(ws: WindowState<T, ACC, R>, pane: PaneInfo = { timing: this.timingByClock(ws), index: ws.paneIndex, isLast: false }): void {
     if (!ws.retractions) return;
-    for (const r of ws.retractions) {
-      this.emitResult(ws.key as K, r.start, r.end, r.value, { timing: this.timingByClock(ws), index: ws.paneIndex, isLast: false }, true);
-    }
+    for (const r of ws.retractions) this.emitResult(ws.key as K, r.start, r.end, r.value, pane, true);
     ws.retractions = undefined;
   }
 
@@ -687,7 +701,7 @@ class WindowEngine<T, K, ACC, R, OUT> {
         }
         this.act(ws, result, { time, event: true });
       }
-      if (this.eventDomain && ws.alive && ws.cleanupAt === time) this.cleanup(ws);
+      if (this.eventDomain && ws.alive && ws.cleanupAt === time) this.cleanup(ws, timingAt(time, ws.window.maxTimestamp()));
     }
   }
 
@@ -708,16 +722,19 @@ class WindowEngine<T, K, ACC, R, OUT> {
           }
           this.act(ws, result, { time, event: false });
         }
-        if (!this.eventDomain && ws.alive && ws.cleanupAt === time) this.cleanup(ws);
+        if (!this.eventDomain && ws.alive && ws.cleanupAt === time) this.cleanup(ws, timingAt(time, ws.window.maxTimestamp()));
       }
     }
     const next = this.processingTimers.peek();
     if (next !== undefined && !this.ended) this.armProcessingTimer(next);
   }
 
-  /** Clears a window: a final pane for records never fired (never drop data), then trigger and state. */
-  private cleanup(ws: WindowState<T, ACC, R>): void {
-    if (ws.pending > 0 && !this.updates) this.emitPane(ws, this.timingByClock(ws), true);
+  /**
+   * Clears a window: a final pane for records never fired (never drop data), then trigger and state.
+   * `timing` is the final pane's when the window's clock reached its cleanup time (by default: by the clock).
+   */
+  private cleanup(ws: WindowState<T, ACC, R>, timing: PaneTiming = this.timingByClock(ws)): void {
+    if (ws.pending > 0 && !this.updates) this.emitPane(ws, timing, true);
     this.clearTrigger(ws);
     ws.alive = false;
     ws.acc = undefined;
@@ -826,6 +843,11 @@ class WindowEngine<T, K, ACC, R, OUT> {
       for (const [tag, side] of sides) this.out.next(sideOutputBatch(tag, recordBatch(side.values, side.timestamps)));
     }
   }
+}
+
+/** The timing of a pane fired when the window's clock stands at `time`. */
+function timingAt(time: Timestamp, maxTimestamp: Timestamp): PaneTiming {
+  return time < maxTimestamp ? 'EARLY' : time === maxTimestamp ? 'ON_TIME' : 'LATE';
 }
 
 function removeTime(times: Timestamp[], time: Timestamp): boolean {

@@ -20,7 +20,7 @@ const WINDOWS = [GLOBAL_WINDOW];
  * @example
  * keyed.pipe(window(global(), { trigger: countTrigger(100) }), aggregate(count()));
  */
-export function global(): WindowAssigner {
+export function global<T = unknown>(): WindowAssigner<T> {
   return {
     description: 'global()',
     timeDomain: 'event',

@@ -28,7 +28,7 @@ import { checkDuration, checkOffset, checkTimeDomain, type TimeWindowOptions } f
  * @param slide distance between window starts in ms (≤ size).
  * @param offset shifts window starts (|offset| < slide).
  */
-export function sliding(size: Duration, slide: Duration, offset: Duration = 0, options: TimeWindowOptions = {}): WindowAssigner {
+export function sliding<T = unknown>(size: Duration, slide: Duration, offset: Duration = 0, options: TimeWindowOptions = {}): WindowAssigner<T> {
   checkDuration('sliding', 'size', size);
   checkDuration('sliding', 'slide', slide);
   if (slide > size) throw new InvalidArgumentError('sliding', 'slide', `at most size (${size})`, slide);

@@ -27,7 +27,7 @@ import { checkDuration, checkOffset, checkTimeDomain, type TimeWindowOptions } f
  * @param size window length in ms (a positive integer).
  * @param offset shifts window starts (|offset| < size), e.g. for time zones.
  */
-export function tumbling(size: Duration, offset: Duration = 0, options: TimeWindowOptions = {}): WindowAssigner {
+export function tumbling<T = unknown>(size: Duration, offset: Duration = 0, options: TimeWindowOptions = {}): WindowAssigner<T> {
   checkDuration('tumbling', 'size', size);
   checkOffset('tumbling', offset, size, 'size');
   const timeDomain = checkTimeDomain('tumbling', options);

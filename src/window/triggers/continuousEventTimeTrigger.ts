@@ -8,7 +8,9 @@ const NEXT = 'continuous-event-time';
 /**
  * Fires a window every `interval` of event time — when the watermark reaches
  * the next multiple of the interval after the window's first record — and at
- * the window's end.
+ * the window's end. A watermark that passes several multiples at once fires
+ * one pane for them (the panes in between would hold the same records), and
+ * none when it also passes the window's end (the on-time pane follows).
  *
  * It's Flink's `ContinuousEventTimeTrigger`: early, periodic results of a long
  * window as the watermark advances.
@@ -23,7 +25,7 @@ const NEXT = 'continuous-event-time';
  * keyed.pipe(window(tumbling(60_000), { trigger: continuousEventTimeTrigger(10_000) }), aggregate(count()));
  * @param interval event time between firings.
  */
-export function continuousEventTimeTrigger(interval: Duration): Trigger {
+export function continuousEventTimeTrigger<T = unknown>(interval: Duration): Trigger<T> {
   if (!(interval > 0) || !Number.isFinite(interval)) {
     throw new InvalidArgumentError('continuousEventTimeTrigger', 'interval', 'a positive number of milliseconds', interval);
   }
@@ -44,14 +46,18 @@ export function continuousEventTimeTrigger(interval: Duration): Trigger {
       return 'CONTINUE';
     },
     onEventTime(time, window, ctx) {
-      if (time === window.maxTimestamp()) return 'FIRE';
+      const end = window.maxTimestamp();
+      if (time === end) return 'FIRE';
       const state = ctx.getState<number>(NEXT);
-      if (state.get() === time) {
-        state.clear();
-        registerNext(time + interval, window.maxTimestamp(), ctx);
-        return 'FIRE';
-      }
-      return 'CONTINUE';
+      if (state.get() !== time) return 'CONTINUE';
+      state.clear();
+      // One watermark may pass several intervals (or, at end of input, the window's end):
+      // the panes in between would repeat the same contents, so fire once for all of them
+      // — and not at all when the on-time firing of this same advance follows.
+      const wm = ctx.currentWatermark;
+      if (wm >= end) return 'CONTINUE';
+      registerNext(Math.max(time + interval, wm - mod(wm, interval) + interval), end, ctx);
+      return 'FIRE';
     },
     onProcessingTime: () => 'CONTINUE',
     onMerge(window, ctx) {

@@ -25,7 +25,7 @@ const NEXT = 'continuous-processing-time';
  * keyed.pipe(window(global(), { trigger: continuousProcessingTimeTrigger(1_000) }), aggregate(count()));
  * @param interval processing time between firings.
  */
-export function continuousProcessingTimeTrigger(interval: Duration): Trigger {
+export function continuousProcessingTimeTrigger<T = unknown>(interval: Duration): Trigger<T> {
   if (!(interval > 0) || !Number.isFinite(interval)) {
     throw new InvalidArgumentError('continuousProcessingTimeTrigger', 'interval', 'a positive number of milliseconds', interval);
   }

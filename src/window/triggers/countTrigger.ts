@@ -21,7 +21,7 @@ const COUNT = 'count';
  * keyed.pipe(window(global(), { trigger: countTrigger(100) }), aggregate(sum(r => r.amount)));
  * @param n records per firing (a positive integer).
  */
-export function countTrigger(n: number): Trigger {
+export function countTrigger<T = unknown>(n: number): Trigger<T> {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('countTrigger', 'n', 'a positive integer', n);
   return {
     onElement(_value, _timestamp, window, ctx) {

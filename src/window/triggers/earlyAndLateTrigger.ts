@@ -57,7 +57,7 @@ function checkSpec(name: string, spec: FiringSpec | undefined): void {
  *   aggregate(count()),
  * );
  */
-export function earlyAndLateTrigger(options: EarlyAndLateOptions = {}): Trigger {
+export function earlyAndLateTrigger<T = unknown>(options: EarlyAndLateOptions = {}): Trigger<T> {
   checkSpec('early', options.early);
   checkSpec('late', options.late);
   const early = options.early;

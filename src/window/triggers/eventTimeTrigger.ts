@@ -16,7 +16,7 @@ import type { Trigger } from '../Trigger';
  * @example
  * keyed.pipe(window(tumbling(10_000), { trigger: eventTimeTrigger() }), aggregate(count()));
  */
-export function eventTimeTrigger(): Trigger {
+export function eventTimeTrigger<T = unknown>(): Trigger<T> {
   return {
     onElement(_value, _timestamp, window, ctx) {
       const end = window.maxTimestamp();

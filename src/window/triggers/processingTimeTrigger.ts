@@ -17,7 +17,7 @@ import type { Trigger } from '../Trigger';
  * @example
  * keyed.pipe(window(tumbling(1_000, 0, { timeDomain: 'processing' })), aggregate(count()));
  */
-export function processingTimeTrigger(): Trigger {
+export function processingTimeTrigger<T = unknown>(): Trigger<T> {
   return {
     onElement(_value, _timestamp, window, ctx) {
       ctx.registerProcessingTimeTimer(window.maxTimestamp());

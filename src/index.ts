@@ -36,8 +36,12 @@ export {
   NotKeyedError,
   InvalidElementError,
   SourceError,
+  CheckpointCorruptedError,
+  CheckpointVersionError,
+  CheckpointNotFoundError,
+  SerializationError,
 } from './core/errors';
-export type { RecordDescription } from './core/errors';
+export type { RecordDescription, CheckpointSource, CheckpointCorruption } from './core/errors';
 
 /* Operators */
 export { map } from './operators/map';
@@ -168,3 +172,33 @@ export {
   DEFAULT_MAX_PARALLELISM,
 } from './state/keyGroups';
 export type { KeyGroupRange } from './state/keyGroups';
+
+/* Checkpoints */
+export { runJob, Job } from './checkpoint/runJob';
+export type { JobOptions, JobResult } from './checkpoint/runJob';
+export type { CheckpointState } from './checkpoint/CheckpointCoordinator';
+export { noRestart, fixedDelay, failureRate } from './checkpoint/restartStrategies';
+export type { RestartStrategy } from './checkpoint/restartStrategies';
+export type { SinkParticipant } from './checkpoint/JobContext';
+export { serialize, deserialize, MAX_SERIALIZED_DEPTH } from './checkpoint/serializer';
+export {
+  encodeSnapshot,
+  decodeSnapshot,
+  readSnapshotHeader,
+  SNAPSHOT_MAGIC,
+  SNAPSHOT_FORMAT_VERSION,
+  SUPPORTED_SNAPSHOT_FORMAT_VERSIONS,
+  SNAPSHOT_HEADER_LENGTH,
+  MAX_SNAPSHOT_PAYLOAD_LENGTH,
+} from './checkpoint/snapshotFormat';
+export type { SnapshotHeader } from './checkpoint/snapshotFormat';
+export { MemoryCheckpointStorage } from './checkpoint/MemoryCheckpointStorage';
+export { DEFAULT_CHECKPOINTS_KEPT } from './checkpoint/CheckpointStorage';
+export type {
+  CheckpointStorage,
+  CheckpointStorageOptions,
+  StoredCheckpoint,
+  SkippedCheckpoint,
+  LatestIntactCheckpoint,
+} from './checkpoint/CheckpointStorage';
+export type { CheckpointMetadata, OperatorCheckpointMetadata } from './checkpoint/CheckpointMetadata';

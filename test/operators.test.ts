@@ -342,7 +342,7 @@ describe('keyBy', () => {
 
   // Known bug (src/state/canonicalKey.ts, out of this suite's remit): a string key
   // that starts with NUL collides with the canonical form of a composite key.
-  it.failing('keeps a string that looks like a canonical composite key apart from that key', async () => {
+  it('keeps a string that looks like a canonical composite key apart from that key', async () => {
     const counted = await StreamLite.fromCollection<unknown>(['\u0000[1]', [1]])
       .keyBy((k) => k)
       .count()

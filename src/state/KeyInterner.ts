@@ -18,7 +18,7 @@ export class KeyInterner<K> {
 
   /** The id of `key`, assigning the next id when it is new. */
   intern(key: K): number {
-    const lookup = typeof key === 'object' ? canonicalKey(key) : (key as unknown as CanonicalKey);
+    const lookup = needsCanonical(key) ? canonicalKey(key) : (key as unknown as CanonicalKey);
     let id = this.ids.get(lookup);
     if (id === undefined) {
       id = this.keys.length;
@@ -30,7 +30,7 @@ export class KeyInterner<K> {
 
   /** The id of `key`, or -1 when it was never interned. */
   find(key: K): number {
-    const lookup = typeof key === 'object' ? canonicalKey(key) : (key as unknown as CanonicalKey);
+    const lookup = needsCanonical(key) ? canonicalKey(key) : (key as unknown as CanonicalKey);
     return this.ids.get(lookup) ?? -1;
   }
 
@@ -39,3 +39,7 @@ export class KeyInterner<K> {
     return this.keys[id];
   }
 }
+
+/** Primitive keys are their own canonical form, except strings starting with NUL and -0. */
+const needsCanonical = (key: unknown): boolean =>
+  typeof key === 'object' || (typeof key === 'string' && key.charCodeAt(0) === 0);

@@ -4,8 +4,9 @@
  * A key is a string, a finite number, a bigint, a boolean, or an array or plain
  * object whose leaves are those. Primitive keys are their own canonical form
  * (so a `Map` finds them without any work); composite keys canonicalize to a
- * string with sorted object fields, prefixed by a NUL character so that it
- * never equals a user's string key.
+ * string with sorted object fields, prefixed by a NUL character and a tag so
+ * that it never equals a user's string key (strings that themselves start
+ * with NUL are escaped the same way).
  */
 
 /** @internal Why `key` is not a valid key, or `undefined` when it is valid. */
@@ -76,12 +77,14 @@ export type CanonicalKey = string | number | bigint | boolean;
 export function canonicalKey(key: unknown): CanonicalKey {
   switch (typeof key) {
     case 'string':
+      // A string that starts with NUL is escaped, so it never equals a composite key's form.
+      return key.charCodeAt(0) === 0 ? `\u0000s${key}` : key;
     case 'bigint':
     case 'boolean':
       return key;
     case 'number':
       return key === 0 ? 0 : key;
     default:
-      return `\u0000${encode(key)}`;
+      return `\u0000c${encode(key)}`;
   }
 }

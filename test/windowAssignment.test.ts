@@ -132,13 +132,14 @@ describe('window assignment against the brute-force definition', () => {
 
   it('a result carries timestamp end − 1, also for windows before 0', () => {
     const out: Element<WindowResult<string, number>>[] = [];
-    from([recordBatch([1], [2], ['k']), watermark(MAX_WATERMARK), END_OF_INPUT] as KeyedElement<number, string>[])
+    from([recordBatch([1, 1], [2, -5], ['k', 'k']), watermark(MAX_WATERMARK), END_OF_INPUT] as KeyedElement<number, string>[])
       .pipe(
         window<number, string>(tumbling(10, 3)),
         aggregate({ createAccumulator: () => 0, add: (v: number, a: number) => a + v, getResult: (a: number) => a, merge: (a: number, b: number) => a + b }),
       )
       .subscribe((e) => out.push(e));
     const batch = out.find((e) => e.kind === 'batch');
-    expect(batch).toMatchObject({ values: [{ key: 'k', start: -7, end: 3, value: 1 }], timestamps: [2] });
+    // Records at 2 and −5 both fall in [−7, 3): one result, stamped 3 − 1 = 2.
+    expect(batch).toMatchObject({ values: [{ key: 'k', start: -7, end: 3, value: 2 }], timestamps: [2] });
   });
 });

@@ -154,7 +154,8 @@ describe('(c) results independent of arrival order within the out-of-orderness b
           const results = resultsOf(out);
           for (const r of results) {
             expect(r.pane).toMatchObject({ timing: 'ON_TIME', index: 0 });
-            if (allowedLateness === 0) expect(r.pane).toMatchObject({ isLast: true });
+            // A session is kept 1 ms past its firing (a record at exactly `end` may still touch it), so its pane is not known to be last.
+            if (allowedLateness === 0 && spec.kind !== 'session') expect(r.pane).toMatchObject({ isLast: true });
           }
           expect(results.map(({ pane: _pane, ...r }) => r).sort(compareResults)).toEqual(refResults(events, spec));
         },
@@ -210,10 +211,10 @@ describe('(c) results independent of arrival order within the out-of-orderness b
     );
   });
 
-  it("sessions, disorder exactly d: a record touching a session already fired and cleared (lateness 0) starts a new one — Flink's behaviour", () => {
-    // gap 5, d 2: a@0 → session [0, 5); c@7 → W = 7 − 2 − 1 = 4 = end − 1: [0, 5) fires and is cleared.
-    // b@5 is exactly d behind c (on time: 5 > W), and touches [0, 5): the brute-force
-    // reference puts a, b, c in one session [0, 12), but the engine can no longer merge.
+  it('sessions, disorder exactly d: a record touching a session that already fired still merges with it (the session is kept until W ≥ end)', () => {
+    // gap 5, d 2: a@0 → session [0, 5); c@7 → W = 7 − 2 − 1 = 4 = end − 1: [0, 5) fires (ON_TIME) but is kept until W ≥ 5.
+    // b@5 is exactly d behind c (on time: 5 > W) and touches [0, 5) and [7, 12): all three merge into [0, 12),
+    // as the brute-force reference says. The early [0, 5) pane is superseded; retracting mode withdraws it.
     const records: RefRecord[] = [
       { key: 'k', ts: 0, value: 1 },
       { key: 'k', ts: 7, value: 1 },
@@ -224,9 +225,17 @@ describe('(c) results independent of arrival order within the out-of-orderness b
     expect(late).toBe(0);
     expect(resultsOf(out).map(({ start, end, count }) => ({ start, end, count }))).toEqual([
       { start: 0, end: 5, count: 1 },
-      { start: 5, end: 12, count: 2 },
+      { start: 0, end: 12, count: 3 },
     ]);
-    expect(refResults(records, { kind: 'session', gap: 5 }).map(({ start, end, count }) => ({ start, end, count }))).toEqual([{ start: 0, end: 12, count: 3 }]);
+    const retracting = run(elements, { accumulation: 'retracting' }, session(5));
+    const net = retracting.out
+      .flatMap((e) => (e.kind === 'batch' ? e.values : []))
+      .map((r) => ({ start: r.start, end: r.end, count: r.value.count, retraction: r.retraction }));
+    expect(net).toEqual([
+      { start: 0, end: 5, count: 1, retraction: false },
+      { start: 0, end: 5, count: 1, retraction: true },
+      { start: 0, end: 12, count: 3, retraction: false },
+    ]);
   });
 });
 

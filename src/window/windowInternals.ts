@@ -638,7 +638,9 @@ class WindowEngine<T, K, ACC, R, OUT> {
 
   private registerCleanup(ws: WindowState<T, ACC, R>): void {
     if (this.eventDomain) {
-      ws.cleanupAt = cleanupTime(ws.window, this.lateness);
+      // A session stays one ms longer than it fires: a record at exactly `end` (not late while W < end) still touches it.
+      const ct = cleanupTime(ws.window, this.lateness);
+      ws.cleanupAt = this.assigner.isMerging && ct < MAX_WATERMARK ? ct + 1 : ct;
       this.queueEventTimer(ws, ws.cleanupAt);
     } else {
       ws.cleanupAt = ws.window.maxTimestamp();
@@ -794,17 +796,28 @@ class WindowEngine<T, K, ACC, R, OUT> {
 
   // ── watermarks and end ────────────────────────────────────────────────
 
+  /** Fires what the watermark passed, emits the results, then forwards it — only when it advances (never backwards). */
   processWatermark(wm: Timestamp): void {
-    if (wm > this.currentWatermark) {
-      this.currentWatermark = wm;
-      this.eventTime.advanceTo(wm);
-      this.flush();
+    if (wm <= this.currentWatermark) return;
+    if (wm >= MAX_WATERMARK) {
+      // End of input: every window (processing-time ones too) closes before the maximum watermark leaves.
+      this.closeAll();
+      this.out.next({ kind: 'watermark', timestamp: wm });
+      return;
     }
+    this.currentWatermark = wm;
+    this.eventTime.advanceTo(wm);
+    this.flush();
     this.out.next({ kind: 'watermark', timestamp: wm });
   }
 
   /** End of input: every event-time window fires (the maximum watermark), then every remaining window closes. */
   endOfInput(): void {
+    this.closeAll();
+  }
+
+  private closeAll(): void {
+    if (this.ended) return;
     if (this.currentWatermark < MAX_WATERMARK) {
       this.currentWatermark = MAX_WATERMARK;
       this.eventTime.advanceTo(MAX_WATERMARK);

@@ -1,12 +1,13 @@
-import { asyncScheduler, isObservable, Subscriber, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, isObservable, Subscriber, Subscription, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { FlowGate, withFlowGate } from '../actor/FlowGate';
 import { Mailbox } from '../actor/Mailbox';
 import type { ControlElement, Element, KeyedElement } from '../core/Element';
 import { recordBatch, sideOutputBatch } from '../core/elementFactories';
-import { InvalidArgumentError, InvalidTimestampError, NotKeyedError, StreamLiteError, UserFunctionError } from '../core/errors';
+import { InvalidArgumentError, InvalidKeyError, InvalidTimestampError, NotKeyedError, StreamLiteError, UserFunctionError } from '../core/errors';
 import { isValidTimestamp, MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP } from '../core/time';
 import type { Timestamp } from '../core/types';
 import type { OutputTag } from '../route/OutputTag';
+import { invalidKeyReason } from '../state/canonicalKey';
 import { HeapKeyedStateBackend, type KeyScope } from '../state/HeapKeyedStateBackend';
 import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from '../state/KeyedState';
 import { DEFAULT_MAX_PARALLELISM } from '../state/keyGroups';
@@ -32,7 +33,11 @@ export interface KeyedProcessContext<K> {
   readonly key: K;
   /** The record's timestamp (the timer's time in `onTimer`), or undefined when it has none. */
   readonly timestamp: Timestamp | undefined;
-  /** The operator's current watermark. */
+  /**
+   * The operator's current watermark: the latest one received (read when
+   * accessed, so an asynchronous call may see a watermark that arrived after
+   * its record; event-time TTL reads the same clock).
+   */
   readonly currentWatermark: Timestamp;
   /** Timers of this key. */
   readonly timerService: TimerService;
@@ -87,6 +92,16 @@ export interface KeyedProcessOptions {
   readonly maxParallelism?: number;
   /** The operator's name in errors (default 'keyedProcess'). */
   readonly name?: string;
+  /** @internal Called once per subscription with read-only views of the operator's internals (tests). */
+  readonly probe?: (probe: KeyedProcessProbe) => void;
+}
+
+/** @internal What {@link KeyedProcessOptions.probe} sees of one subscription. */
+export interface KeyedProcessProbe {
+  /** Mailboxes alive now (one per key with work queued or running). */
+  mailboxes(): number;
+  /** Records and timer calls accepted but not finished. */
+  inFlight(): number;
 }
 
 /** One unit of output, in input order: a record's results, or a control element waiting for the records before it. */
@@ -96,6 +111,14 @@ interface Slot<OUT> {
   timestamps: Timestamp[];
   sides: [OutputTag<unknown>, unknown, Timestamp][] | undefined;
   control: ControlElement | undefined;
+  /**
+   * Event time to advance to once every slot before this one has finished
+   * (a watermark, or the end of input): the timers it fires are emitted ahead
+   * of it, and see the timers registered by the records before it.
+   */
+  advance: Timestamp | undefined;
+  /** At end of input: also fire the processing-time timers still pending. */
+  last?: boolean;
 }
 
 /**
@@ -109,9 +132,14 @@ interface Slot<OUT> {
  * `maxInFlight` records are in flight, beyond which pausable sources are paused.
  * Results come out in input order (`'ordered'`) or as they finish
  * (`'unordered'`); watermarks, barriers and end of input wait for the records
- * before them. Timers fire in time order as the watermark (or processing
- * clock) passes them, through the key's mailbox. An error in one key's
- * function errors the stream, naming the key and the record.
+ * before them. Timers fire in time order, through the key's mailbox: event-time
+ * ones once every record before the watermark that passes them has finished
+ * (so they see the timers those records registered), and their results come
+ * out ahead of that watermark; processing-time ones as the processing clock
+ * passes them. At end of input every event-time timer fires, then each
+ * processing-time timer pending at that moment fires once. An error in one
+ * key's function errors the stream, naming the key and the record; calls still
+ * running (Observables) are cancelled when the output errors or is unsubscribed.
  *
  * ```
  * key a: -a1----a2------|         f(a1) takes 3, f(a2) takes 1 (serialized per key)
@@ -164,16 +192,64 @@ export function keyedProcess<T, K, OUT>(
     let inFlight = 0;
     const slots: Slot<OUT>[] = [];
     let head = 0;
+    /** While a watermark fires timers: where their slots go (ahead of the watermark). */
+    let timerSlots: Slot<OUT>[] | undefined;
+    /** The Observables returned by calls still running (cancelled with the operator). */
+    const running = new Subscription();
+    let draining = false;
+    let drainAgain = false;
 
     const fail = (err: unknown): void => {
       if (failed) return;
       failed = true;
       timers.stop();
+      running.unsubscribe();
       out.error(err);
     };
 
-    /** Emits finished slots from the head; in unordered mode, also finished records ahead of the first control. */
+    /** Fires the timers a watermark (or the end of input) at the head passes, and puts their slots before it. */
+    const advanceAt = (slot: Slot<OUT>): void => {
+      const time = slot.advance!;
+      slot.advance = undefined;
+      const fired: Slot<OUT>[] = (timerSlots = []);
+      try {
+        timers.advanceWatermark(time);
+        if (slot.last === true) {
+          timers.stop();
+          timers.drainProcessing();
+        }
+      } catch (err) {
+        fail(err);
+      } finally {
+        timerSlots = undefined;
+      }
+      slot.done = true;
+      if (fired.length > 0) {
+        const rest = slots.splice(head);
+        for (const f of fired) slots.push(f);
+        for (const r of rest) slots.push(r);
+      }
+    };
+
+    /** Emits finished slots from the head (re-entrant calls loop in the outer one). */
     const drain = (): void => {
+      if (draining) {
+        drainAgain = true;
+        return;
+      }
+      draining = true;
+      try {
+        do {
+          drainAgain = false;
+          drainOnce();
+        } while (drainAgain && !failed);
+      } finally {
+        draining = false;
+      }
+    };
+
+    /** Emits finished slots from the head; in unordered mode, also finished records ahead of the first control. */
+    const drainOnce = (): void => {
       if (failed) return;
       let values: OUT[] = [];
       let timestamps: Timestamp[] = [];
@@ -206,7 +282,13 @@ export function keyedProcess<T, K, OUT>(
         slot.values = EMPTY_VALUES as unknown as OUT[];
         slot.sides = undefined;
       };
-      while (head < slots.length && slots[head].done) {
+      for (;;) {
+        if (head < slots.length && !slots[head].done && slots[head].advance !== undefined) {
+          advanceAt(slots[head]);
+          if (failed) return;
+          continue;
+        }
+        if (!(head < slots.length && slots[head].done)) break;
         const slot = slots[head++];
         if (slot.control !== undefined) {
           flushRecords();
@@ -215,7 +297,7 @@ export function keyedProcess<T, K, OUT>(
         } else take(slot);
       }
       if (!ordered) {
-        for (let i = head; i < slots.length && slots[i].control === undefined; i++) if (slots[i].done) take(slots[i]);
+        for (let i = head; i < slots.length && slots[i].control === undefined && slots[i].advance === undefined; i++) if (slots[i].done) take(slots[i]);
       }
       flushRecords();
       flushSides();
@@ -321,7 +403,7 @@ export function keyedProcess<T, K, OUT>(
         }
         if (result == null) finish();
         else if (isObservable(result)) {
-          result.subscribe({ error: (err: unknown) => finish(err ?? new Error('observable errored')), complete: () => finish() });
+          running.add(result.subscribe({ error: (err: unknown) => finish(err ?? new Error('observable errored')), complete: () => finish() }));
         } else if (typeof (result as PromiseLike<unknown>).then === 'function') {
           (result as PromiseLike<unknown>).then(
             () => finish(),
@@ -331,8 +413,8 @@ export function keyedProcess<T, K, OUT>(
       });
     };
 
-    const newSlot = (control?: ControlElement): Slot<OUT> => {
-      const slot: Slot<OUT> = { done: control !== undefined, values: [], timestamps: [], sides: undefined, control };
+    const newSlot = (control?: ControlElement, advance?: Timestamp): Slot<OUT> => {
+      const slot: Slot<OUT> = { done: control !== undefined && advance === undefined, values: [], timestamps: [], sides: undefined, control, advance };
       slots.push(slot);
       return slot;
     };
@@ -343,7 +425,10 @@ export function keyedProcess<T, K, OUT>(
       processing,
       (scope, time, domain) => {
         if (onTimer === undefined) return;
-        dispatch(scope, newSlot(), { value: `timer@${time}`, timestamp: time }, (ctx, collector) => onTimer(time, ctx, collector), domain);
+        let slot: Slot<OUT>;
+        if (timerSlots !== undefined) timerSlots.push((slot = { done: false, values: [], timestamps: [], sides: undefined, control: undefined, advance: undefined }));
+        else slot = newSlot();
+        dispatch(scope, slot, { value: `timer@${time}`, timestamp: time }, (ctx, collector) => onTimer(time, ctx, collector), domain);
       },
       (err) => fail(err),
     );
@@ -360,6 +445,7 @@ export function keyedProcess<T, K, OUT>(
         drain();
       },
     });
+    options.probe?.({ mailboxes: () => mailboxes.size, inFlight: () => inFlight });
     const subscription = withFlowGate(gate, () =>
       subscribeElements<T, OUT>(name, source as Observable<Element<T>>, control, {
         batch(batch) {
@@ -367,6 +453,8 @@ export function keyedProcess<T, K, OUT>(
           if (keys === undefined) throw new NotKeyedError(name);
           const { values, timestamps } = batch;
           for (let i = 0; i < values.length; i++) {
+            const reason = invalidKeyReason(keys[i]);
+            if (reason !== undefined) throw new InvalidKeyError(name, { value: values[i], timestamp: timestamps[i] }, keys[i], reason);
             const scope = backend.scopeOf(keys[i]);
             const value = values[i];
             dispatch(scope, newSlot(), { value, timestamp: timestamps[i] }, (ctx, collector) => processElement(value, ctx, collector));
@@ -376,9 +464,8 @@ export function keyedProcess<T, K, OUT>(
         watermark(wm) {
           if (wm.timestamp > watermark) {
             watermark = wm.timestamp;
-            eventTime.advanceTo(watermark);
-          }
-          newSlot(wm);
+            newSlot(wm, watermark);
+          } else newSlot(wm);
           drain();
         },
         barrier(b) {
@@ -398,17 +485,17 @@ export function keyedProcess<T, K, OUT>(
           drain();
         },
         end() {
-          if (watermark < MAX_WATERMARK) {
-            watermark = MAX_WATERMARK;
-            eventTime.advanceTo(MAX_WATERMARK);
-          }
-          timers.stop();
-          timers.drainProcessing();
+          // once every record has finished: every event-time timer, then the pending processing-time ones
+          watermark = MAX_WATERMARK;
+          const slot = newSlot(undefined, MAX_WATERMARK);
+          slot.last = true;
+          drain();
         },
       }),
     );
     return () => {
       timers.stop();
+      running.unsubscribe();
       control.unsubscribe();
       if (typeof subscription === 'function') subscription();
     };

@@ -48,11 +48,17 @@ export class StateTableSnapshot<V> {
    * from the overlay — each exactly once.
    */
   *entries(): IterableIterator<StateEntry<V>> {
-    for (const entry of this.table.liveEntries()) {
-      if (entry.version <= this.version) yield entry;
+    // A live entry yielded here may be written before the overlay is read:
+    // its old version then lands in the overlay too, so remember what was yielded.
+    const yielded = new Set<CanonicalKey>();
+    for (const [ck, entry] of this.table.liveMap()) {
+      if (entry.version <= this.version) {
+        yielded.add(ck);
+        yield entry;
+      }
     }
-    for (const old of this.overlay.values()) {
-      if (old !== ABSENT) yield old;
+    for (const [ck, old] of this.overlay) {
+      if (old !== ABSENT && !yielded.has(ck)) yield old;
     }
   }
 
@@ -125,9 +131,10 @@ export class CopyOnWriteStateTable<V> {
     return snap;
   }
 
-  /** Replaces the whole content (restore). */
+  /** Loads entries (restore), replacing the entries of the same keys; active snapshots keep what they saw. */
   load(entries: Iterable<{ key: unknown; ck: CanonicalKey; cells: [Namespace, StateCell<V>][] }>): void {
     for (const e of entries) {
+      this.writable(e.ck, e.key);
       this.live.set(e.ck, { key: e.key, version: this.version, cells: new Map(e.cells) });
     }
   }

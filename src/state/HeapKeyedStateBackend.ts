@@ -97,7 +97,7 @@ const mapPrefix = (ns: Namespace): string => `\u0001${String(ns)}\u0001`;
  * Immer-produced objects) so that a snapshot shares them with the live table.
  */
 export class HeapKeyedStateBackend {
-  private readonly tables = new Map<string, { descriptor: StateDescriptor; table: CopyOnWriteStateTable<unknown> }>();
+  private readonly tables = new Map<string, { descriptor: StateDescriptor; table: CopyOnWriteStateTable<unknown>; restoredOnly?: boolean }>();
   private readonly cleanupCursors = new WeakMap<CopyOnWriteStateTable<unknown>, Iterator<[CanonicalKey, unknown]>>();
 
   constructor(
@@ -120,6 +120,11 @@ export class HeapKeyedStateBackend {
       if (existing.descriptor.kind !== descriptor.kind) {
         throw new StreamLiteError(this.operator, `state '${descriptor.name}' is a ${existing.descriptor.kind} state, not a ${descriptor.kind} state`);
       }
+      if (existing.restoredOnly === true) {
+        // declared from a snapshot's kind alone: the user's descriptor (TTL) takes over
+        existing.descriptor = descriptor;
+        existing.restoredOnly = false;
+      }
       return existing.table;
     }
     const table = new CopyOnWriteStateTable<unknown>();
@@ -133,7 +138,7 @@ export class HeapKeyedStateBackend {
     const table = this.register(d as StateDescriptor);
     const read = (): S => {
       const cell = this.read(d, table, scope.ck, ns);
-      return cell === undefined ? d.defaultValue : (cell.value as S);
+      return cell === undefined ? freezeState(d.defaultValue) : (cell.value as S);
     };
     return {
       value: read,
@@ -332,7 +337,12 @@ export class HeapKeyedStateBackend {
   snapshot(): KeyedStateSnapshot {
     const snaps = new Map<string, { descriptor: StateDescriptor; snapshot: StateTableSnapshot<unknown> }>();
     for (const [name, { descriptor, table }] of this.tables) snaps.set(name, { descriptor, snapshot: table.snapshot() });
-    return new KeyedStateSnapshot(snaps, this.maxParallelism, (d, cell) => this.expired(d, cell));
+    // Expiry is judged by the clocks at the snapshot, not when it is serialized.
+    const processingAt = this.clocks.processingTime();
+    const eventAt = this.clocks.eventTime();
+    return new KeyedStateSnapshot(snaps, this.maxParallelism, (d, cell) =>
+      d.ttl !== undefined && cell.touched + d.ttl.ttl <= (d.ttl.timeDomain === 'event' ? eventAt : processingAt),
+    );
   }
 
   /**
@@ -348,8 +358,9 @@ export class HeapKeyedStateBackend {
         throw new InvalidArgumentError(this.operator, 'maxParallelism', `${data.maxParallelism} (the snapshot's number of key groups)`, this.maxParallelism);
       }
       for (const [name, state] of Object.entries(data.states)) {
-        const descriptor = descriptors.find((d) => d.name === name) ?? this.tables.get(name)?.descriptor ?? ({ kind: state.kind, name, defaultValue: undefined } as StateDescriptor);
-        const table = this.register(descriptor);
+        const declared = descriptors.find((d) => d.name === name) ?? this.tables.get(name)?.descriptor;
+        const table = this.register(declared ?? ({ kind: state.kind, name, defaultValue: undefined } as StateDescriptor));
+        if (declared === undefined) this.tables.get(name)!.restoredOnly = true;
         for (const [groupText, keys] of Object.entries(state.keyGroups)) {
           const group = Number(groupText);
           if (!inKeyGroupRange(range, group)) continue;

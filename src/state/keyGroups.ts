@@ -1,5 +1,4 @@
 import { InvalidArgumentError } from '../core/errors';
-import { canonicalKey } from './canonicalKey';
 
 /** The default number of key groups (Flink's default max parallelism is 128). */
 export const DEFAULT_MAX_PARALLELISM = 128;
@@ -43,18 +42,47 @@ export function murmur3(text: string, seed = 0): number {
   return h >>> 0;
 }
 
-/** @internal The text hashed for a key: a typed rendering of its canonical form. */
+/**
+ * @internal
+ * The text hashed for a key. It is part of the checkpoint format (it decides
+ * which key group, hence which worker, holds a key's state), so it is written
+ * here on its own rather than taken from the in-memory canonical form: a change
+ * to that form must never move a key to another group. Structurally equal keys
+ * give the same text (object fields sorted, `-0` as `0`).
+ */
 export function keyHashText(key: unknown): string {
-  const ck = canonicalKey(key);
-  switch (typeof ck) {
+  switch (typeof key) {
     case 'string':
-      return `s${ck}`;
+      return `s${key}`;
     case 'number':
-      return `n${ck}`;
+      return `n${key === 0 ? 0 : key}`;
     case 'bigint':
-      return `b${ck}`;
+      return `b${key}`;
+    case 'boolean':
+      return key ? 'T' : 'F';
     default:
-      return ck ? 'T' : 'F';
+      return `s\u0000${compositeText(key)}`;
+  }
+}
+
+function compositeText(key: unknown): string {
+  switch (typeof key) {
+    case 'string':
+      return JSON.stringify(key);
+    case 'number':
+      return Object.is(key, -0) ? '0' : String(key);
+    case 'bigint':
+      return `${key}n`;
+    case 'boolean':
+      return key ? 'true' : 'false';
+    default: {
+      if (Array.isArray(key)) return `[${key.map(compositeText).join(',')}]`;
+      const obj = key as Record<string, unknown>;
+      return `{${Object.keys(obj)
+        .sort()
+        .map((f) => `${JSON.stringify(f)}:${compositeText(obj[f])}`)
+        .join(',')}}`;
+    }
   }
 }
 

@@ -39,22 +39,33 @@ interface TimerEntry {
 /**
  * @internal
  * Per-key timers of a keyed operator: deduplicated by (key, time), fired in
- * time order (then registration order) — event-time ones as the watermark
- * passes them (one action per distinct time on the operator's
- * EventTimeScheduler), processing-time ones by one armed action on the
- * processing-time scheduler for the earliest time.
+ * time order (then registration order) — event-time ones when the operator
+ * advances the watermark past them ({@link advanceWatermark}, as Flink's
+ * `InternalTimerService.advanceWatermark`), processing-time ones by one armed
+ * action on the processing-time scheduler for the earliest time.
+ *
+ * Event-time timers are kept in their own queue rather than scheduled as
+ * actions with `delay = time − now()`: before the first watermark `now()` is
+ * `MIN_WATERMARK` (−2⁵³ + 1), and `time − now()` then exceeds 2⁵³, where
+ * doubles are spaced by 2 — the action would fall due one millisecond early
+ * or late.
  */
 export class KeyedTimers {
-  /** Registered times per key and domain; a key's entry goes when its last timer does. */
+  /**
+   * Registered times per key and domain, each with the queue entry that fires
+   * it (a timer deleted and registered again fires from its new entry, in its
+   * new place); a key's entry goes when its last timer does.
+   */
   private readonly registered = {
-    event: new Map<CanonicalKey, { scope: KeyScope; times: Set<Timestamp> }>(),
-    processing: new Map<CanonicalKey, { scope: KeyScope; times: Set<Timestamp> }>(),
+    event: new Map<CanonicalKey, { scope: KeyScope; times: Map<Timestamp, TimerEntry> }>(),
+    processing: new Map<CanonicalKey, { scope: KeyScope; times: Map<Timestamp, TimerEntry> }>(),
   };
   private readonly eventQueue = new TimerQueue<TimerEntry>();
   private readonly processingQueue = new TimerQueue<TimerEntry>();
   private armed: Subscription | undefined;
   private armedAt = Infinity;
   private stopped = false;
+  private advancing = false;
 
   constructor(
     private readonly operator: string,
@@ -81,14 +92,14 @@ export class KeyedTimers {
     const byKey = this.registered[domain];
     let slot = byKey.get(scope.ck);
     if (slot === undefined) {
-      slot = { scope, times: new Set() };
+      slot = { scope, times: new Map() };
       byKey.set(scope.ck, slot);
     }
     if (slot.times.has(time)) return;
-    slot.times.add(time);
     const entry: TimerEntry = { scope, time };
+    slot.times.set(time, entry);
     if (domain === 'event') {
-      if (this.eventQueue.add(time, entry)) this.eventTime.schedule(() => this.fireEvent(time), time - this.eventTime.now());
+      this.eventQueue.add(time, entry);
     } else {
       this.processingQueue.add(time, entry);
       if (time < this.armedAt && !this.stopped) this.arm(time);
@@ -115,14 +126,31 @@ export class KeyedTimers {
     return true;
   }
 
+  /** Unregisters the timer of `entry` if `entry` is still the one registered (not deleted, nor deleted and registered again). */
   private take(entry: TimerEntry, domain: TimeDomainOfTimer): boolean {
+    const slot = this.registered[domain].get(entry.scope.ck);
+    if (slot === undefined || slot.times.get(entry.time) !== entry) return false;
     return this.unregister(entry.scope.ck, entry.time, domain);
   }
 
-  private fireEvent(time: Timestamp): void {
-    const entries = this.eventQueue.take(time);
-    if (entries === undefined) return;
-    for (const e of entries) if (this.take(e, 'event')) this.fire(e.scope, time, 'event');
+  /**
+   * Fires every event-time timer at or before `watermark`, in time order —
+   * including those registered while firing — then moves the operator's
+   * event-time clock to `watermark`. Re-entrant calls are ignored.
+   */
+  advanceWatermark(watermark: Timestamp): void {
+    if (this.advancing) return;
+    this.advancing = true;
+    try {
+      for (;;) {
+        const due = this.eventQueue.pollDue(watermark);
+        if (due === undefined) break;
+        for (const e of due.entries) if (this.take(e, 'event')) this.fire(e.scope, due.time, 'event');
+      }
+    } finally {
+      this.advancing = false;
+    }
+    this.eventTime.advanceTo(watermark);
   }
 
   private arm(time: Timestamp): void {
@@ -153,19 +181,26 @@ export class KeyedTimers {
     this.armed = undefined;
   }
 
-  /** Every pending processing-time timer, in time order (end of input fires them). */
+  /**
+   * Fires every processing-time timer pending now, in time order (end of
+   * input). Timers registered while they fire are not fired: a timer that
+   * re-registers itself (`now() + interval`) would otherwise never let the
+   * stream end, since the processing clock does not move during the drain.
+   */
   drainProcessing(): void {
+    const pending: { time: Timestamp; entries: TimerEntry[] }[] = [];
     for (;;) {
       const due = this.processingQueue.pollDue(Infinity);
-      if (due === undefined) return;
-      for (const e of due.entries) if (this.take(e, 'processing')) this.fire(e.scope, due.time, 'processing');
+      if (due === undefined) break;
+      pending.push(due);
     }
+    for (const due of pending) for (const e of due.entries) if (this.take(e, 'processing')) this.fire(e.scope, due.time, 'processing');
   }
 
   snapshot(): TimersSnapshotData {
     const dump = (domain: TimeDomainOfTimer) => {
       const out: [unknown, Timestamp][] = [];
-      for (const { scope, times } of this.registered[domain].values()) for (const t of times) out.push([scope.key, t]);
+      for (const { scope, times } of this.registered[domain].values()) for (const t of times.keys()) out.push([scope.key, t]);
       return out;
     };
     return { event: dump('event'), processing: dump('processing') };

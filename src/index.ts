@@ -202,3 +202,5 @@ export type {
   LatestIntactCheckpoint,
 } from './checkpoint/CheckpointStorage';
 export type { CheckpointMetadata, OperatorCheckpointMetadata } from './checkpoint/CheckpointMetadata';
+export { twoPhaseCommit, MemoryTransactionalSink, FINAL_TRANSACTION } from './checkpoint/twoPhaseCommit';
+export type { TransactionalSink } from './checkpoint/twoPhaseCommit';

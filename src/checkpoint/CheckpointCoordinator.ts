@@ -236,6 +236,8 @@ export class CheckpointCoordinator implements JobContext {
     this.options.faults?.beforeWrite?.(id);
     await this.storage.write(id, data, metadata);
     this.options.faults?.afterWrite?.(id);
+    // After a failure, committing is the next attempt's recover(): it alone knows which checkpoint it restored.
+    if (this.stopped) throw new StreamLiteError('checkpoint', `checkpoint ${id} written, but the attempt stopped before its commit`);
     for (const sink of this.sinks.values()) await sink.commit(id);
     this.pending.delete(id);
     this.completed.push(metadata);

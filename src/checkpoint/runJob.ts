@@ -158,12 +158,12 @@ export class Job<T> {
         const abandoned = coordinator.stop();
         this.completedCheckpoints.push(...coordinator.completed);
         const sinks = coordinator.sinkParticipants();
+        void abandoned;
         if (err !== undefined) {
+          // Pending transactions are not aborted here: a checkpoint may have been written just before
+          // the failure. The next attempt's recover() commits those its restored checkpoint covers.
           this.subscription?.unsubscribe();
-          Promise.all(abandoned.flatMap((id) => sinks.map((s) => s.abort(id)))).then(
-            () => reject(err),
-            () => reject(err),
-          );
+          reject(err);
         } else {
           Promise.all(sinks.map((s) => s.finish())).then(() => resolve(), reject);
         }

@@ -9,17 +9,17 @@ import type { Timestamp } from '../core/types';
  * deleted the timer are skipped when the bucket fires.
  */
 export class TimerQueue<E> {
-  private readonly buckets = new Map<Timestamp, E[]>();
+  private readonly byTime = new Map<Timestamp, E[]>();
   private readonly heap: Timestamp[] = [];
 
   /** Adds `entry` at `time`; returns true when `time` is a new distinct time. */
   add(time: Timestamp, entry: E): boolean {
-    const bucket = this.buckets.get(time);
+    const bucket = this.byTime.get(time);
     if (bucket !== undefined) {
       bucket.push(entry);
       return false;
     }
-    this.buckets.set(time, [entry]);
+    this.byTime.set(time, [entry]);
     const heap = this.heap;
     let i = heap.length;
     heap.push(time);
@@ -43,24 +43,29 @@ export class TimerQueue<E> {
     const time = this.heap[0];
     if (time === undefined || time > limit) return undefined;
     this.popHeap();
-    const entries = this.buckets.get(time)!;
-    this.buckets.delete(time);
+    const entries = this.byTime.get(time)!;
+    this.byTime.delete(time);
     return { time, entries };
   }
 
   /** Removes and returns the bucket at exactly `time`, if any (heap entry removed lazily). */
   take(time: Timestamp): E[] | undefined {
-    const entries = this.buckets.get(time);
+    const entries = this.byTime.get(time);
     if (entries === undefined) return undefined;
-    this.buckets.delete(time);
+    this.byTime.delete(time);
     if (this.heap[0] === time) this.popHeap();
     else this.staleTimes++;
     return entries;
   }
 
+  /** The buckets, in order of time, each with its entries in registration order (for snapshots). */
+  buckets(): [Timestamp, readonly E[]][] {
+    return [...this.byTime.entries()].sort((a, b) => a[0] - b[0]);
+  }
+
   /** The number of distinct times pending. */
   get size(): number {
-    return this.buckets.size;
+    return this.byTime.size;
   }
 
   private staleTimes = 0;
@@ -83,7 +88,7 @@ export class TimerQueue<E> {
       heap[i] = last;
     }
     // Drop times whose bucket was taken out of order.
-    while (this.staleTimes > 0 && heap.length > 0 && !this.buckets.has(heap[0])) {
+    while (this.staleTimes > 0 && heap.length > 0 && !this.byTime.has(heap[0])) {
       this.staleTimes--;
       this.popHeap();
     }

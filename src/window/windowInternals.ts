@@ -14,6 +14,7 @@ import { Counter } from '../metrics/Counter';
 import type { MetricRegistry } from '../metrics/MetricRegistry';
 import type { AggregateFunction } from '../operators/AggregateFunction';
 import { elementOperator } from '../operators/operate';
+import { currentJob } from '../checkpoint/JobContext';
 import type { Collector } from '../operators/process';
 import type { OutputTag } from '../route/OutputTag';
 import { KeyInterner } from '../state/KeyInterner';
@@ -101,6 +102,32 @@ export type WindowFunctionSpec<T, ACC, R, K, OUT> =
   | { readonly kind: 'aggregate'; readonly fn: AggregateFunction<T, ACC, R>; readonly process?: AggregateProcessFunction<R, OUT, K> }
   | { readonly kind: 'process'; readonly fn: ProcessWindowFunction<T, OUT, K> };
 
+/** @internal What the window operator keeps in a checkpoint. */
+export interface WindowCheckpoint {
+  readonly watermark: Timestamp;
+  readonly states: readonly {
+    readonly key: unknown;
+    readonly start: Timestamp;
+    readonly end: Timestamp;
+    readonly id: number | string;
+    readonly acc: unknown;
+    readonly elements: readonly unknown[] | undefined;
+    readonly pending: number;
+    readonly triggerState: readonly [string, unknown][] | undefined;
+    readonly userState: readonly [string, unknown][] | undefined;
+    readonly eventTimers: readonly Timestamp[];
+    readonly processingTimers: readonly Timestamp[];
+    readonly cleanupAt: Timestamp;
+    readonly paneIndex: number;
+    readonly lastEmitted: unknown;
+    readonly retractions: readonly unknown[] | undefined;
+  }[];
+  /** Timer buckets in firing order: (time, indices into `states`). */
+  readonly eventQueue: readonly [Timestamp, readonly number[]][];
+  readonly processingQueue: readonly [Timestamp, readonly number[]][];
+  readonly globalState: readonly [unknown, readonly [string, unknown][]][];
+}
+
 /** @internal Validated window configuration. */
 export interface WindowSpec<T> {
   readonly assigner: WindowAssigner<T>;
@@ -156,9 +183,17 @@ export function windowOperator<T, K, ACC, R, OUT>(
   }
   return elementOperator<T, OUT>(name, (out) => {
     const engine = new WindowEngine<T, K, ACC, R, OUT>(spec, fn, out as Subscriber<Element<OUT>>);
+    const handle = currentJob()?.registerOperator('window', spec.options.name, {
+      snapshot: () => engine.snapshot(),
+    });
+    if (handle?.restored !== undefined) engine.restore(handle.restored as WindowCheckpoint);
     return {
       batch: (b) => engine.processBatch(b),
       watermark: (wm) => engine.processWatermark(wm.timestamp),
+      barrier: (b) => {
+        handle?.snapshotted(b, engine.snapshot());
+        out.next(b);
+      },
       end: () => engine.endOfInput(),
       finalize: () => engine.dispose(),
     };
@@ -663,7 +698,7 @@ class WindowEngine<T, K, ACC, R, OUT> {
   /** One event-time action per distinct time: the bucket fires when the watermark reaches it. */
   private queueEventTimer(ws: WindowState<T, ACC, R>, time: Timestamp): void {
     if (this.eventTimers.add(time, ws)) {
-      this.eventTime.schedule(() => this.fireEventTimers(time), time - this.eventTime.now());
+      this.eventTime.scheduleAt(() => this.fireEventTimers(time), time);
     }
   }
 
@@ -829,6 +864,78 @@ class WindowEngine<T, K, ACC, R, OUT> {
     for (const windows of this.windowsByKey) if (windows) for (const ws of [...windows.values()]) this.cleanup(ws);
     for (const sessions of this.sessionsByKey) if (sessions) for (const ws of [...sessions]) this.cleanup(ws);
     this.flush();
+  }
+
+  // ── checkpoints ────────────────────────────────────────────────────────
+
+  /**
+   * The operator's state as plain data, copied now (windows, their contents,
+   * trigger state, timers in firing order, the watermark). Accumulators and
+   * records are immutable values and are shared, not cloned.
+   */
+  snapshot(): { toData(): WindowCheckpoint; watermark: Timestamp } {
+    const states: WindowState<T, ACC, R>[] = [];
+    const index = new Map<WindowState<T, ACC, R>, number>();
+    const add = (ws: WindowState<T, ACC, R>) => {
+      if (!ws.alive || index.has(ws)) return;
+      index.set(ws, states.length);
+      states.push(ws);
+    };
+    for (const windows of this.windowsByKey) if (windows) for (const ws of windows.values()) add(ws);
+    for (const sessions of this.sessionsByKey) if (sessions) for (const ws of sessions) add(ws);
+    const queue = (q: TimerQueue<WindowState<T, ACC, R>>): [Timestamp, number[]][] =>
+      [...q.buckets()].map(([time, entries]) => [time, entries.filter((ws) => index.has(ws)).map((ws) => index.get(ws)!)]);
+    const data: WindowCheckpoint = {
+      watermark: this.currentWatermark,
+      states: states.map((ws) => ({
+        key: ws.key,
+        start: ws.window.start,
+        end: ws.window.end,
+        id: ws.id,
+        acc: ws.acc,
+        elements: ws.elements?.slice(),
+        pending: ws.pending,
+        triggerState: ws.triggerState ? [...ws.triggerState] : undefined,
+        userState: ws.userState ? [...ws.userState] : undefined,
+        eventTimers: ws.eventTimers.slice(),
+        processingTimers: ws.processingTimers.slice(),
+        cleanupAt: ws.cleanupAt,
+        paneIndex: ws.paneIndex,
+        lastEmitted: ws.lastEmitted,
+        retractions: ws.retractions?.slice(),
+      })),
+      eventQueue: queue(this.eventTimers),
+      processingQueue: queue(this.processingTimers),
+      globalState: this.globalUserState.flatMap((m, keyId) => (m && m.size > 0 ? [[this.keys.keyOf(keyId), [...m]] as [unknown, [string, unknown][]]] : [])),
+    };
+    return { toData: () => data, watermark: this.currentWatermark };
+  }
+
+  /** Loads a snapshot taken by {@link snapshot} (before any input). */
+  restore(data: WindowCheckpoint): void {
+    this.currentWatermark = data.watermark;
+    this.eventTime.setClock(data.watermark);
+    const states = data.states.map((s) => {
+      const keyId = this.keys.intern(s.key as K);
+      const ws = new WindowState<T, ACC, R>(keyId, this.keys.keyOf(keyId), new TimeWindow(s.start, s.end), s.id);
+      ws.acc = s.acc as ACC | undefined;
+      ws.elements = s.elements?.slice() as TimestampedValue<T>[] | undefined;
+      ws.pending = s.pending;
+      ws.triggerState = s.triggerState ? new Map(s.triggerState) : undefined;
+      ws.userState = s.userState ? new Map(s.userState) : undefined;
+      ws.eventTimers = s.eventTimers.slice();
+      ws.processingTimers = s.processingTimers.slice();
+      ws.cleanupAt = s.cleanupAt;
+      ws.paneIndex = s.paneIndex;
+      ws.lastEmitted = s.lastEmitted as WindowState<T, ACC, R>['lastEmitted'];
+      ws.retractions = s.retractions?.slice() as WindowState<T, ACC, R>['retractions'];
+      if (this.assigner.isMerging) insertByStart((this.sessionsByKey[keyId] ??= []), ws);
+      else (this.windowsByKey[keyId] ??= new Map()).set(ws.id, ws);
+      return ws;
+    });
+    for (const [time, indices] of data.eventQueue) for (const i of indices) this.queueEventTimer(states[i], time);
+    for (const [time, indices] of data.processingQueue) for (const i of indices) this.queueProcessingTimer(states[i], time);
+    for (const [key, entries] of data.globalState) this.globalUserState[this.keys.intern(key as K)] = new Map(entries);
   }
 
   dispose(): void {

@@ -8,9 +8,10 @@ import { isValidTimestamp, MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP } from '..
 import type { Timestamp } from '../core/types';
 import type { OutputTag } from '../route/OutputTag';
 import { invalidKeyReason } from '../state/canonicalKey';
-import { HeapKeyedStateBackend, type KeyScope } from '../state/HeapKeyedStateBackend';
+import { HeapKeyedStateBackend, type KeyedStateSnapshotData, type KeyScope } from '../state/HeapKeyedStateBackend';
+import { currentJob } from '../checkpoint/JobContext';
 import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from '../state/KeyedState';
-import { DEFAULT_MAX_PARALLELISM } from '../state/keyGroups';
+import { allKeyGroups, DEFAULT_MAX_PARALLELISM } from '../state/keyGroups';
 import {
   listState,
   mapState,
@@ -23,7 +24,7 @@ import {
 } from '../state/StateDescriptor';
 import type { StateTtlConfig } from '../state/StateTtlConfig';
 import { EventTimeScheduler } from '../time/EventTimeScheduler';
-import { KeyedTimers, type TimerService, type TimeDomainOfTimer } from '../time/TimerService';
+import { KeyedTimers, type TimerService, type TimersSnapshotData, type TimeDomainOfTimer } from '../time/TimerService';
 import { operate, subscribeElements } from './operate';
 import type { Collector } from './process';
 
@@ -105,6 +106,13 @@ export interface KeyedProcessProbe {
 }
 
 /** One unit of output, in input order: a record's results, or a control element waiting for the records before it. */
+/** @internal What keyedProcess keeps in a checkpoint. */
+interface KeyedProcessCheckpoint {
+  readonly state: KeyedStateSnapshotData;
+  readonly timers: TimersSnapshotData;
+  readonly watermark: Timestamp;
+}
+
 interface Slot<OUT> {
   done: boolean;
   values: OUT[];
@@ -293,7 +301,12 @@ export function keyedProcess<T, K, OUT>(
         if (slot.control !== undefined) {
           flushRecords();
           flushSides();
-          out.next(slot.control);
+          if (slot.control.kind === 'barrier') {
+            // Every record before the barrier has finished and none after it has started: snapshot now.
+            handle?.snapshotted(slot.control, snapshotNow());
+            out.next(slot.control);
+            resumeHeld();
+          } else out.next(slot.control);
         } else take(slot);
       }
       if (!ordered) {
@@ -433,22 +446,59 @@ export function keyedProcess<T, K, OUT>(
       (err) => fail(err),
     );
 
+    // ── checkpoints: the barrier waits for the records before it; input after it is held until it has passed.
+    let holding = false;
+    let held: (() => void)[] = [];
+    const snapshotNow = () => {
+      const state = backend.snapshot();
+      const timerData = timers.snapshot();
+      const wm = watermark;
+      return {
+        toData: (): KeyedProcessCheckpoint => ({ state: state.toData(), timers: timerData, watermark: wm }),
+        watermark: wm,
+      };
+    };
+    const resumeHeld = (): void => {
+      holding = false;
+      const queue = held;
+      held = [];
+      for (let i = 0; i < queue.length; i++) {
+        if (holding) {
+          // another barrier: keep the rest for after it
+          held.push(...queue.slice(i));
+          return;
+        }
+        queue[i]();
+      }
+    };
+    const handle = currentJob()?.registerOperator('keyedProcess', options.name, { snapshot: () => snapshotNow() });
+    if (handle?.restored !== undefined) {
+      const data = handle.restored as KeyedProcessCheckpoint;
+      backend.restore([data.state], allKeyGroups(maxParallelism));
+      timers.restore([data.timers], allKeyGroups(maxParallelism), maxParallelism, (key) => backend.scopeOf(key));
+      watermark = data.watermark;
+    }
+    const hold = <A>(fn: (arg: A) => void) => (arg: A): void => {
+      if (holding) held.push(() => fn(arg));
+      else fn(arg);
+    };
+
     // subscribeElements forwards END and completes at once; here both wait for the records in flight.
     const control = new Subscriber<Element<OUT>>({
-      next: (e) => {
+      next: hold((e: Element<OUT>) => {
         newSlot(e as ControlElement);
         drain();
-      },
+      }),
       error: (err: unknown) => fail(err),
-      complete: () => {
+      complete: hold<void>(() => {
         ended = true;
         drain();
-      },
+      }),
     });
     options.probe?.({ mailboxes: () => mailboxes.size, inFlight: () => inFlight });
     const subscription = withFlowGate(gate, () =>
       subscribeElements<T, OUT>(name, source as Observable<Element<T>>, control, {
-        batch(batch) {
+        batch: hold((batch: import('../core/Element').RecordBatch<T>) => {
           const keys = batch.keys as readonly K[] | undefined;
           if (keys === undefined) throw new NotKeyedError(name);
           const { values, timestamps } = batch;
@@ -460,37 +510,38 @@ export function keyedProcess<T, K, OUT>(
             dispatch(scope, newSlot(), { value, timestamp: timestamps[i] }, (ctx, collector) => processElement(value, ctx, collector));
           }
           drain();
-        },
-        watermark(wm) {
+        }),
+        watermark: hold((wm: import('../core/Element').Watermark) => {
           if (wm.timestamp > watermark) {
             watermark = wm.timestamp;
             newSlot(wm, watermark);
           } else newSlot(wm);
           drain();
-        },
-        barrier(b) {
+        }),
+        barrier: hold((b: import('../core/Element').CheckpointBarrier) => {
           newSlot(b);
+          holding = true;
           drain();
-        },
-        idle(m) {
+        }),
+        idle: hold((m: import('../core/Element').IdleMarker) => {
           newSlot(m);
           drain();
-        },
-        side(s) {
+        }),
+        side: hold((s: import('../core/Element').SideOutputBatch) => {
           // an upstream side output keeps its place in the order
           const slot = newSlot();
           slot.done = true;
           const cols = s.batch;
           for (let i = 0; i < cols.values.length; i++) (slot.sides ??= []).push([s.tag, cols.values[i], cols.timestamps[i]]);
           drain();
-        },
-        end() {
+        }),
+        end: hold<void>(() => {
           // once every record has finished: every event-time timer, then the pending processing-time ones
           watermark = MAX_WATERMARK;
           const slot = newSlot(undefined, MAX_WATERMARK);
           slot.last = true;
           drain();
-        },
+        }),
       }),
     );
     return () => {

@@ -61,7 +61,7 @@ export interface CheckpointFaults {
  */
 export class CheckpointCoordinator implements JobContext {
   private readonly operators = new Map<string, OperatorParticipant>();
-  private readonly sources = new Map<string, { participant: SourceParticipant; ended: boolean }>();
+  private readonly sources = new Map<string, { participant: SourceParticipant; ended: boolean; finalOffset?: SourceOffset }>();
   private readonly sinks = new Map<string, SinkParticipant>();
   private readonly counters = new Map<string, number>();
   private readonly pending = new Map<number, Pending>();
@@ -83,6 +83,10 @@ export class CheckpointCoordinator implements JobContext {
   /** @internal Sets the next checkpoint id (ids keep growing across attempts). */
   setNextId(id: number): void {
     if (id > this.nextId) this.nextId = id;
+  }
+
+  clock(): Timestamp {
+    return this.scheduler.now();
   }
 
   private nameFor(kind: string, name: string | undefined, taken: ReadonlyMap<string, unknown>): string {
@@ -121,7 +125,7 @@ export class CheckpointCoordinator implements JobContext {
         'this source cannot rewind to an offset, so exactly-once recovery is impossible; use a rewindable source (fromCollection, a re-iterable fromIterable, fileLines) or run the job with { exactlyOnce: false }',
       );
     }
-    const entry = { participant, ended: false };
+    const entry: { participant: SourceParticipant; ended: boolean; finalOffset?: SourceOffset } = { participant, ended: false };
     this.sources.set(id, entry);
     return {
       name: id,
@@ -134,8 +138,9 @@ export class CheckpointCoordinator implements JobContext {
         p.offsets.set(id, offset);
         p.sourcesLeft.delete(id);
       },
-      ended: () => {
+      ended: (offset) => {
         entry.ended = true;
+        entry.finalOffset = offset;
       },
     };
   }
@@ -205,14 +210,18 @@ export class CheckpointCoordinator implements JobContext {
     const operators: Record<string, Uint8Array> = {};
     const sizes: Record<string, { sizeBytes: number }> = {};
     const watermarks: Record<string, Timestamp> = {};
+    let alignmentMs = 0;
     for (const [name, snap] of p.snapshots) {
       const bytes = serialize(snap.toData());
       operators[name] = bytes;
       sizes[name] = { sizeBytes: bytes.byteLength };
       if (snap.watermark !== undefined) watermarks[name] = snap.watermark;
+      if (snap.alignmentMs !== undefined && snap.alignmentMs > alignmentMs) alignmentMs = snap.alignmentMs;
     }
     const sources: Record<string, SourceOffset> = {};
     const offsetsMeta: Record<string, number | string> = {};
+    // A source that ended before this checkpoint rewinds to its end: it must not replay.
+    for (const [name, src] of this.sources) if (src.ended && !p.offsets.has(name)) p.offsets.set(name, src.finalOffset);
     for (const [name, offset] of p.offsets) {
       if (offset === undefined) continue;
       sources[name] = offset;
@@ -227,7 +236,7 @@ export class CheckpointCoordinator implements JobContext {
       triggeredAt: p.barrier.triggeredAt,
       completedAt,
       durationMs: Math.max(0, completedAt - p.barrier.triggeredAt),
-      alignmentMs: 0,
+      alignmentMs,
       sizeBytes: data.byteLength,
       operators: sizes,
       watermarks,

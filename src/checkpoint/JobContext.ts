@@ -10,6 +10,8 @@ export interface OperatorSnapshot {
   toData(): unknown;
   /** The operator's watermark at the barrier, if it tracks one. */
   readonly watermark?: Timestamp;
+  /** How long the operator held input back aligning this barrier (multi-input operators). */
+  readonly alignmentMs?: number;
 }
 
 /** What a stateful operator registers with the job (at subscription). */
@@ -42,8 +44,8 @@ export interface SourceHandle {
   readonly startOffset: SourceOffset | undefined;
   /** Reports that the barrier was emitted right after the batch ending at `offset`. */
   barrierEmitted(barrier: CheckpointBarrier, offset: SourceOffset | undefined): void;
-  /** Reports end of input (the source takes no more barriers). */
-  ended(): void;
+  /** Reports end of input at `offset` (the source takes no more barriers; later checkpoints keep this offset). */
+  ended(offset: SourceOffset | undefined): void;
   /** How sources pace emission under a job: batches per slice before yielding to the scheduler. */
   readonly batchesPerSlice: number;
   /** The job's processing-time scheduler (sources yield on it). */
@@ -75,6 +77,8 @@ export interface SinkParticipant {
  * synchronously from the sink up to the sources) and register with it.
  */
 export interface JobContext {
+  /** The job's processing-time clock (alignment time is measured on it). */
+  clock(): Timestamp;
   registerOperator(kind: string, name: string | undefined, participant: OperatorParticipant): OperatorHandle;
   registerSource(kind: string, name: string | undefined, participant: SourceParticipant): SourceHandle;
   registerSink(kind: string, name: string | undefined, participant: SinkParticipant): { readonly name: string; acknowledge(barrier: CheckpointBarrier): void };

@@ -103,7 +103,7 @@ export function fromAsyncIterable<T>(
         if (step.done) {
           emit();
           flushBarriers();
-          handle?.ended();
+          handle?.ended(read);
           endSource(subscriber);
           return;
         }

@@ -70,7 +70,7 @@ export function runPullSource<T>(
       if (batch === undefined) {
         if (handle !== undefined) {
           flushBarriers();
-          handle.ended();
+          handle.ended(puller.offset());
         }
         endSource(subscriber);
         return;

@@ -1,5 +1,6 @@
 import { Observable, type Subscription } from 'rxjs';
-import type { Element } from '../core/Element';
+import type { CheckpointBarrier, Element } from '../core/Element';
+import { currentJob } from '../checkpoint/JobContext';
 import { END_OF_INPUT, idle, watermark } from '../core/elementFactories';
 import { InvalidArgumentError, InvalidElementError } from '../core/errors';
 import { MAX_WATERMARK } from '../core/time';
@@ -28,6 +29,7 @@ import { WatermarkCombiner } from '../time/WatermarkCombiner';
  * @param others the streams merged in.
  */
 export function union<T>(...others: Observable<Element<T>>[]): ElementOperator<T, T> {
+  const options: { name?: string } = {};
   others.forEach((o, i) => {
     if (!(o instanceof Observable)) throw new InvalidArgumentError('union', `others[${i}]`, 'an Observable of elements', o);
   });
@@ -36,10 +38,24 @@ export function union<T>(...others: Observable<Element<T>>[]): ElementOperator<T
       const inputs = [first, ...others];
       const combiner = new WatermarkCombiner(inputs.length);
       const ended = new Array<boolean>(inputs.length).fill(false);
-      const barrierCounts = new Map<number, number>();
       let endedCount = 0;
       let wasAllIdle = false;
       const subscriptions: Subscription[] = [];
+      // Barrier alignment: an input whose barrier arrived is blocked (its elements wait) until every input's has.
+      let aligning: CheckpointBarrier | undefined;
+      let alignStarted = 0;
+      const blocked = new Array<boolean>(inputs.length).fill(false);
+      const waiting: Element<T>[][] = inputs.map(() => []);
+      const job = currentJob();
+      const handle = job?.registerOperator('union', options.name, {
+        snapshot: () => snapshotNow(0),
+      });
+      const snapshotNow = (alignmentMs: number) => {
+        const state = combiner.snapshot();
+        return { toData: () => state, watermark: state.combined, alignmentMs };
+      };
+      if (handle?.restored !== undefined) combiner.restore(handle.restored as ReturnType<WatermarkCombiner['snapshot']>);
+      const clock = job ? () => job.clock() : undefined;
       const advanced = (wm: number | undefined): void => {
         if (wm !== undefined) out.next(watermark(wm));
       };
@@ -49,57 +65,90 @@ export function union<T>(...others: Observable<Element<T>>[]): ElementOperator<T
         endedCount++;
         // An ended input sends no more records: it must not hold the others' watermark back.
         advanced(combiner.update(i, MAX_WATERMARK));
-        if (endedCount === inputs.length) {
+        if (aligning !== undefined) tryCompleteAlignment();
+        else if (endedCount === inputs.length) {
           out.next(END_OF_INPUT);
           out.complete();
+        }
+      };
+      const tryCompleteAlignment = (): void => {
+        const b = aligning!;
+        for (let j = 0; j < inputs.length; j++) if (!blocked[j] && !ended[j]) return;
+        aligning = undefined;
+        handle?.snapshotted(b, snapshotNow(clock ? clock() - alignStarted : 0));
+        out.next(b);
+        blocked.fill(false);
+        // Release what waited, input by input, in arrival order (it may start the next alignment).
+        for (let j = 0; j < inputs.length; j++) {
+          const queue = waiting[j];
+          waiting[j] = [];
+          for (let k = 0; k < queue.length; k++) {
+            if (blocked[j]) {
+              waiting[j].push(...queue.slice(k));
+              break;
+            }
+            handle_(j, queue[k]);
+          }
+        }
+        if (aligning === undefined && endedCount === inputs.length && !out.closed) {
+          out.next(END_OF_INPUT);
+          out.complete();
+        }
+      };
+      const handle_ = (i: number, e: Element<T>): void => {
+        if (blocked[i]) {
+          waiting[i].push(e);
+          return;
+        }
+        switch (e?.kind) {
+          case 'batch':
+            combiner.markActive(i);
+            if (wasAllIdle) {
+              wasAllIdle = false;
+              out.next(idle(false));
+            }
+            out.next(e);
+            break;
+          case 'side':
+            out.next(e);
+            break;
+          case 'watermark':
+            advanced(combiner.update(i, e.timestamp));
+            break;
+          case 'idle': {
+            advanced(combiner.setIdle(i, e.idle));
+            const allIdle = combiner.allIdle;
+            if (allIdle !== wasAllIdle) {
+              wasAllIdle = allIdle;
+              out.next(idle(allIdle));
+            }
+            break;
+          }
+          case 'barrier':
+            if (aligning === undefined) {
+              aligning = e;
+              alignStarted = clock ? clock() : 0;
+            }
+            blocked[i] = true;
+            tryCompleteAlignment();
+            break;
+          case 'end':
+            endInput(i);
+            break;
+          default:
+            out.error(new InvalidElementError('union', e));
         }
       };
       inputs.forEach((input, i) => {
         if (out.closed) return;
         subscriptions.push(
           subscribeLinked(input, out, {
-            next(e) {
-              switch (e?.kind) {
-                case 'batch':
-                  combiner.markActive(i);
-                  if (wasAllIdle) {
-                    wasAllIdle = false;
-                    out.next(idle(false));
-                  }
-                  out.next(e);
-                  break;
-                case 'side':
-                  out.next(e);
-                  break;
-                case 'watermark':
-                  advanced(combiner.update(i, e.timestamp));
-                  break;
-                case 'idle': {
-                  advanced(combiner.setIdle(i, e.idle));
-                  const allIdle = combiner.allIdle;
-                  if (allIdle !== wasAllIdle) {
-                    wasAllIdle = allIdle;
-                    out.next(idle(allIdle));
-                  }
-                  break;
-                }
-                case 'barrier': {
-                  const seen = (barrierCounts.get(e.checkpointId) ?? 0) + 1;
-                  if (seen === inputs.length - endedCount) {
-                    barrierCounts.delete(e.checkpointId);
-                    out.next(e);
-                  } else barrierCounts.set(e.checkpointId, seen);
-                  break;
-                }
-                case 'end':
-                  endInput(i);
-                  break;
-                default:
-                  out.error(new InvalidElementError('union', e));
-              }
-            },
+            next: (e) => handle_(i, e),
             error: (err) => out.error(err),
-            complete: () => endInput(i),
+            complete: () => {
+              if (blocked[i]) waiting[i].push(END_OF_INPUT);
+              else endInput(i);
+            },
           }),
         );
       });

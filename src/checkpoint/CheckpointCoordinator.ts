@@ -66,6 +66,7 @@ export class CheckpointCoordinator implements JobContext {
   private readonly counters = new Map<string, number>();
   private readonly pending = new Map<number, Pending>();
   private nextId: number;
+  private readonly completing = new Set<Promise<void>>();
   private periodic: Subscription | undefined;
   private stopped = false;
   /** Metadata of checkpoints completed in this attempt. */
@@ -199,9 +200,15 @@ export class CheckpointCoordinator implements JobContext {
     p.sinkReached = true;
     this.options.faults?.afterSnapshot?.(barrier.checkpointId);
     // Serialization and writing run off the record path, in a later task.
-    this.scheduler.schedule(() => {
-      this.complete(p).catch((err: unknown) => this.fail(p, err));
+    const completion = new Promise<void>((resolve) => {
+      this.scheduler.schedule(() => {
+        this.complete(p)
+          .catch((err: unknown) => this.fail(p, err))
+          .finally(resolve);
+      });
     });
+    this.completing.add(completion);
+    void completion.then(() => this.completing.delete(completion));
   }
 
   private async complete(p: Pending): Promise<void> {
@@ -256,6 +263,15 @@ export class CheckpointCoordinator implements JobContext {
   private fail(p: Pending, err: unknown): void {
     this.pending.delete(p.barrier.checkpointId);
     p.reject(err);
+  }
+
+  /**
+   * The input ended normally: checkpoints whose barrier already crossed the
+   * whole pipeline are completed (written, committed); the others are abandoned.
+   */
+  async settle(): Promise<void> {
+    this.periodic?.unsubscribe();
+    while (this.completing.size > 0) await Promise.all([...this.completing]);
   }
 
   /** Stops triggering; pending checkpoints are abandoned (their sink output aborted by the job). */

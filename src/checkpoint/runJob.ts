@@ -154,6 +154,14 @@ export class Job<T> {
       const finish = (err?: unknown): void => {
         if (settled) return;
         settled = true;
+        if (err === undefined) {
+          // Normal end: let checkpoints already past the whole pipeline complete first.
+          coordinator.settle().then(() => wrapUp(undefined), (e: unknown) => wrapUp(e));
+          return;
+        }
+        wrapUp(err);
+      };
+      const wrapUp = (err: unknown): void => {
         this.nextCheckpointId = coordinator.upcomingId;
         const abandoned = coordinator.stop();
         this.completedCheckpoints.push(...coordinator.completed);

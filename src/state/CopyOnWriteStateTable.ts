@@ -8,6 +8,9 @@ export type Namespace = string | number;
 export const DEFAULT_NAMESPACE: Namespace = '';
 
 /** @internal One value of a (key, namespace), with its last access time for TTL. */
+/** @internal A cell as the table keeps it: `version` says which snapshots may share it. */
+type MutableCell<V> = { value: V; touched: Timestamp; version?: number };
+
 export interface StateCell<V> {
   readonly value: V;
   readonly touched: Timestamp;
@@ -97,7 +100,12 @@ export class CopyOnWriteStateTable<V> {
   /** Writes (key, namespace) → value. */
   set(ck: CanonicalKey, key: unknown, ns: Namespace, value: V, now: Timestamp): void {
     const entry = this.writable(ck, key);
-    entry.cells.set(ns, { value, touched: now });
+    const cell = entry.cells.get(ns) as MutableCell<V> | undefined;
+    // A cell created after the newest active snapshot belongs to no snapshot: update it in place.
+    if (cell !== undefined && cell.version !== undefined && cell.version > this.guarded) {
+      cell.value = value;
+      cell.touched = now;
+    } else entry.cells.set(ns, { value, touched: now, version: this.version } as StateCell<V>);
   }
 
   /** Refreshes the access time of a cell (TTL on read) without changing its value. */

@@ -139,6 +139,7 @@ export type { AssignTimestampsAndWatermarksOptions } from './operators/assignTim
 /* Metrics */
 export { Counter } from './metrics/Counter';
 export { MetricRegistry } from './metrics/MetricRegistry';
+export { Gauge } from './metrics/Gauge';
 
 /* Keyed state and actors */
 export { keyedProcess } from './operators/keyedProcess';

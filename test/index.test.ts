@@ -35,6 +35,7 @@ describe('src/index.ts', () => {
       'EventTimeScheduler',
       'FINAL_TRANSACTION',
       'GLOBAL_WINDOW',
+      'Gauge',
       'HeapKeyedStateBackend',
       'IN_EVENT_TIME_LATE',
       'InvalidArgumentError',

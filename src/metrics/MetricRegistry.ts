@@ -1,4 +1,5 @@
 import { Counter } from './Counter';
+import { Gauge } from './Gauge';
 
 const labelKey = (name: string, labels: Readonly<Record<string, string>>): string =>
   `${name}{${Object.keys(labels)
@@ -18,6 +19,18 @@ const labelKey = (name: string, labels: Readonly<Record<string, string>>): strin
  */
 export class MetricRegistry {
   private readonly counters = new Map<string, Counter>();
+  private readonly gauges = new Map<string, Gauge>();
+
+  /** The gauge `name` with `labels`, created on first use. */
+  gauge(name: string, labels: Readonly<Record<string, string>> = {}, help = ''): Gauge {
+    const key = labelKey(name, labels);
+    let g = this.gauges.get(key);
+    if (g === undefined) {
+      g = new Gauge(name, labels, help);
+      this.gauges.set(key, g);
+    }
+    return g;
+  }
 
   /** The counter `name` with `labels`, created on first use. */
   counter(name: string, labels: Readonly<Record<string, string>> = {}, help = ''): Counter {
@@ -35,18 +48,20 @@ export class MetricRegistry {
     return [...this.counters.values()];
   }
 
-  /** The Prometheus text exposition of every counter. */
+  /** The Prometheus text exposition of every counter and gauge. */
   toPrometheusText(): string {
-    const byName = new Map<string, Counter[]>();
-    for (const c of this.counters.values()) {
-      const list = byName.get(c.name) ?? [];
-      list.push(c);
-      byName.set(c.name, list);
-    }
+    const byName = new Map<string, { type: 'counter' | 'gauge'; list: (Counter | Gauge)[] }>();
+    const add = (type: 'counter' | 'gauge', m: Counter | Gauge) => {
+      const group = byName.get(m.name) ?? { type, list: [] };
+      group.list.push(m);
+      byName.set(m.name, group);
+    };
+    for (const c of this.counters.values()) add('counter', c);
+    for (const g of this.gauges.values()) add('gauge', g);
     const lines: string[] = [];
-    for (const [name, list] of byName) {
+    for (const [name, { type, list }] of byName) {
       if (list[0].help) lines.push(`# HELP ${name} ${list[0].help}`);
-      lines.push(`# TYPE ${name} counter`);
+      lines.push(`# TYPE ${name} ${type}`);
       for (const c of list) {
         const labels = Object.keys(c.labels)
           .sort()

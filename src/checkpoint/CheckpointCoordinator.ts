@@ -69,6 +69,10 @@ export class CheckpointCoordinator implements JobContext {
   private readonly completing = new Set<Promise<void>>();
   private periodic: Subscription | undefined;
   private stopped = false;
+  /** The sinks' recovery of this attempt: nothing is written or committed before it is done. */
+  private recovery: Promise<unknown> = Promise.resolve();
+  /** @internal Fails the attempt (set by the job): a checkpoint that cannot be written or committed is a failure. */
+  onFailure: ((err: unknown) => void) | undefined;
   /** Metadata of checkpoints completed in this attempt. */
   readonly completed: CheckpointMetadata[] = [];
 
@@ -203,7 +207,12 @@ export class CheckpointCoordinator implements JobContext {
     const completion = new Promise<void>((resolve) => {
       this.scheduler.schedule(() => {
         this.complete(p)
-          .catch((err: unknown) => this.fail(p, err))
+          .catch((err: unknown) => {
+            this.fail(p, err);
+            // A checkpoint that cannot be written or committed fails the attempt (as Flink with no tolerated
+            // checkpoint failures): going on would leave its sink transaction neither committed nor aborted.
+            if (!this.stopped) this.onFailure?.(err);
+          })
           .finally(resolve);
       });
     });
@@ -211,7 +220,14 @@ export class CheckpointCoordinator implements JobContext {
     void completion.then(() => this.completing.delete(completion));
   }
 
+  /** @internal The sinks' recovery: checkpoints are written and committed only after it. */
+  setRecovery(recovery: Promise<unknown>): void {
+    this.recovery = recovery;
+  }
+
   private async complete(p: Pending): Promise<void> {
+    // Written before the recovery of older transactions is done, a checkpoint could (restored) commit one that recovery aborts.
+    await this.recovery;
     if (this.stopped) throw new StreamLiteError('checkpoint', `checkpoint ${p.barrier.checkpointId} abandoned: the attempt stopped`);
     const id = p.barrier.checkpointId;
     const operators: Record<string, Uint8Array> = {};

@@ -138,6 +138,8 @@ export class Job<T> {
 
   private async startAttempt(restoreMode: 'latest' | number | 'none'): Promise<void> {
     this.attempts++;
+    // A write the failed attempt started may still be running: restore must see it (its recovery commits what it covers).
+    await this.coordinator?.settle();
     const restored = await this.loadRestore(restoreMode);
     const known = await this.storage.list();
     for (const m of known) if (m.checkpointId >= this.nextCheckpointId) this.nextCheckpointId = m.checkpointId + 1;
@@ -171,12 +173,14 @@ export class Job<T> {
           // Pending transactions are not aborted here: a checkpoint may have been written just before
           // the failure. The next attempt's recover() commits those its restored checkpoint covers.
           this.subscription?.unsubscribe();
-          reject(err);
+          // The attempt is over once no write of it is running: a job that failed for good leaves nothing behind.
+          void coordinator.settle().then(() => reject(err));
         } else {
           Promise.all(sinks.map((s) => s.finish())).then(() => resolve(), reject);
         }
       };
       this.failAttempt = finish;
+      coordinator.onFailure = finish;
       try {
         this.subscription = withJob(coordinator, () =>
           this.options.pipeline().subscribe({
@@ -200,7 +204,9 @@ export class Job<T> {
         return;
       }
       const restoredId = restored?.checkpointId;
-      Promise.all(coordinator.sinkParticipants().map((s) => s.recover(restoredId))).catch((err: unknown) => finish(err));
+      const recovery = Promise.all(coordinator.sinkParticipants().map((s) => s.recover(restoredId)));
+      coordinator.setRecovery(recovery);
+      recovery.catch((err: unknown) => finish(err));
       coordinator.startPeriodic(interval);
     });
   }

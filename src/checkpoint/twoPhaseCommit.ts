@@ -62,12 +62,21 @@ export function twoPhaseCommit<T>(sink: TransactionalSink<T>, options: { readonl
   return elementOperator<T, T>('twoPhaseCommit', (out) => {
     const job = currentJob();
     let preCommitting: Promise<void> = Promise.resolve();
+    let committing: Promise<void> = Promise.resolve();
     if (job !== undefined) sink.discardOpen();
     job?.registerSink('twoPhaseCommit', options.name, {
       preCommit: (b) => sink.preCommit(b.checkpointId),
-      commit: async (id) => {
-        await preCommitting;
-        await sink.commit(id);
+      commit: (id) => {
+        // One commit at a time, in order: checkpoint `id` covers every transaction pre-committed before it
+        // (one whose checkpoint failed or is still being written), so those become visible first, as in Flink.
+        const run = async (): Promise<void> => {
+          await preCommitting;
+          for (const earlier of await sink.pendingTransactions()) if (earlier < id) await sink.commit(earlier);
+          await sink.commit(id);
+        };
+        const done = committing.then(run);
+        committing = done.catch(() => undefined);
+        return done;
       },
       abort: (id) => sink.abort(id),
       recover: async (restoredId) => {

@@ -4,9 +4,13 @@
  * `defineWorkload({...})`, and list it here.
  */
 import type { AnyWorkload } from './types';
+import { w1lLateData } from './w1lLateData';
+import { w1Tumbling } from './w1Tumbling';
 import { w2WordCount } from './w2WordCount';
+import { w3Sliding } from './w3Sliding';
+import { w4Sessions } from './w4Sessions';
 
-export const WORKLOADS: readonly AnyWorkload[] = [w2WordCount];
+export const WORKLOADS: readonly AnyWorkload[] = [w1Tumbling, w1lLateData, w2WordCount, w3Sliding, w4Sessions];
 
 /** The workload with this id (case-insensitive), or undefined. */
 export function findWorkload(id: string): AnyWorkload | undefined {

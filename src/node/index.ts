@@ -10,6 +10,8 @@ export type { FileLinesOptions } from './fileLines';
 /* Sinks */
 export { toFile } from './toFile';
 export type { ToFileOptions } from './toFile';
+export { fileTransactionalSink } from './fileTransactionalSink';
+export type { FileTransactionalSink, FileTransactionalSinkOptions } from './fileTransactionalSink';
 
 /* Checkpoints */
 export { FileCheckpointStorage } from './FileCheckpointStorage';

@@ -15,9 +15,12 @@ import type { MetricRegistry } from '../metrics/MetricRegistry';
 import type { AggregateFunction } from '../operators/AggregateFunction';
 import { elementOperator } from '../operators/operate';
 import { currentJob } from '../checkpoint/JobContext';
+import { BUILTIN_EVENT_TIME_TRIGGERS } from './triggers/eventTimeTrigger';
 import type { Collector } from '../operators/process';
 import type { OutputTag } from '../route/OutputTag';
 import { KeyInterner } from '../state/KeyInterner';
+import { DEFAULT_MAX_PARALLELISM, inKeyGroupRange, keyGroupOf, type KeyGroupRange } from '../state/keyGroups';
+import { checkKeyGroupsOption, checkKeyInKeyGroups, restoredParts, restoredWatermark } from '../state/keyGroupsInternals';
 import { EventTimeScheduler } from '../time/EventTimeScheduler';
 import { TimerQueue } from '../time/TimerQueue';
 import type { AccumulationMode } from './AccumulationMode';
@@ -56,6 +59,16 @@ export interface WindowOptions<T> {
   readonly metrics?: MetricRegistry;
   /** The operator's name in metrics and errors (default `'window'`). */
   readonly name?: string;
+  /** Number of key groups keys hash into, for `keyGroups` (default 128). */
+  readonly maxParallelism?: number;
+  /**
+   * The key groups this instance owns when the operator runs as one of
+   * several parallel instances (default: all). A restore loads only the
+   * windows, timers and per-key state of keys in these groups — from one
+   * snapshot, or from the merged savepoints of several former instances — and
+   * a record whose key is in another group is an error (see `keyedProcess`).
+   */
+  readonly keyGroups?: KeyGroupRange;
 }
 
 /** What a window process function sees besides the window's records. */
@@ -126,6 +139,9 @@ export interface WindowCheckpoint {
   readonly eventQueue: readonly [Timestamp, readonly number[]][];
   readonly processingQueue: readonly [Timestamp, readonly number[]][];
   readonly globalState: readonly [unknown, readonly [string, unknown][]][];
+  /** The key groups the instance owned, and their number (absent in older snapshots: all of 128). */
+  readonly keyGroups?: KeyGroupRange;
+  readonly maxParallelism?: number;
 }
 
 /** @internal Validated window configuration. */
@@ -165,6 +181,7 @@ export function checkWindowOptions<T>(assigner: WindowAssigner<T>, options: Wind
   if (e !== undefined && (e === null || typeof e.evictBefore !== 'function' || typeof e.evictAfter !== 'function')) {
     throw new InvalidArgumentError('window', 'evictor', 'an Evictor (evictBefore, evictAfter)', e);
   }
+  checkKeyGroupsOption('window', options.keyGroups, options.maxParallelism ?? DEFAULT_MAX_PARALLELISM);
 }
 
 /**
@@ -186,7 +203,8 @@ export function windowOperator<T, K, ACC, R, OUT>(
     const handle = currentJob()?.registerOperator('window', spec.options.name, {
       snapshot: () => engine.snapshot(),
     });
-    if (handle?.restored !== undefined) engine.restore(handle.restored as WindowCheckpoint);
+    // One snapshot, or several (savepoints of several instances merged): only this instance's key groups are loaded.
+    if (handle?.restored !== undefined) engine.restore(restoredParts<WindowCheckpoint>(handle.restored));
     return {
       batch: (b) => engine.processBatch(b),
       watermark: (wm) => engine.processWatermark(wm.timestamp),
@@ -216,9 +234,15 @@ class WindowEngine<T, K, ACC, R, OUT> {
   private readonly retracting: boolean;
   private readonly buffered: boolean;
   private readonly eventDomain: boolean;
+  /** The default event-time trigger, applied inline per record. */
+  private readonly inlineEventTimeTrigger: boolean;
   private readonly processing: SchedulerLike;
   private readonly lateCounter: Counter;
   private readonly name: string;
+  private readonly maxParallelism: number;
+  private readonly keyGroups: KeyGroupRange;
+  /** Keys with an id below this were checked against `keyGroups` (Infinity: no check, the instance owns all). */
+  private keysChecked: number;
 
   private readonly keys = new KeyInterner<K>();
   /** Non-merging assigners: windows by key id, by window id. */
@@ -274,8 +298,12 @@ class WindowEngine<T, K, ACC, R, OUT> {
     this.retracting = this.accumulation === 'retracting' || this.updates;
     this.buffered = fn.kind === 'process' || this.evictor !== undefined;
     this.eventDomain = spec.assigner.timeDomain === 'event';
+    this.inlineEventTimeTrigger = this.eventDomain && BUILTIN_EVENT_TIME_TRIGGERS.has(this.trigger as Trigger<unknown>);
     this.processing = o.scheduler ?? asyncScheduler;
     this.name = o.name ?? 'window';
+    this.maxParallelism = o.maxParallelism ?? DEFAULT_MAX_PARALLELISM;
+    this.keyGroups = checkKeyGroupsOption(this.name, o.keyGroups, this.maxParallelism);
+    this.keysChecked = o.keyGroups === undefined ? Infinity : 0;
     this.lateCounter =
       o.metrics?.counter(LATE_COUNTER, { operator: this.name }, 'Records dropped as late from every window (sent to the late output when one is set).') ??
       new Counter(LATE_COUNTER, { operator: this.name });
@@ -321,6 +349,7 @@ class WindowEngine<T, K, ACC, R, OUT> {
         ts = this.processing.now();
       }
       const keyId = this.keys.intern(keys[i]);
+      if (keyId >= this.keysChecked) this.checkNewKey(keyId, value, ts);
       let added: boolean;
       if (shape?.kind === 'tumbling') {
         const start = windowStart(ts, shape.size, shape.offset);
@@ -400,6 +429,13 @@ class WindowEngine<T, K, ACC, R, OUT> {
     ws.pending++;
     if (this.updates) {
       this.emitPane(ws, this.timingByClock(ws), false);
+      return;
+    }
+    if (this.inlineEventTimeTrigger) {
+      // eventTimeTrigger's onElement, inline: FIRE once the end has passed, else one timer at the end.
+      const end = ws.window.end - 1;
+      if (end <= this.currentWatermark) this.act(ws, 'FIRE', undefined);
+      else if (ws.eventTimers.length === 0) this.registerEventTimer(ws, end);
       return;
     }
     this.current = ws;
@@ -907,35 +943,59 @@ class WindowEngine<T, K, ACC, R, OUT> {
       eventQueue: queue(this.eventTimers),
       processingQueue: queue(this.processingTimers),
       globalState: this.globalUserState.flatMap((m, keyId) => (m && m.size > 0 ? [[this.keys.keyOf(keyId), [...m]] as [unknown, [string, unknown][]]] : [])),
+      keyGroups: this.keyGroups,
+      maxParallelism: this.maxParallelism,
     };
     return { toData: () => data, watermark: this.currentWatermark };
   }
 
-  /** Loads a snapshot taken by {@link snapshot} (before any input). */
-  restore(data: WindowCheckpoint): void {
-    this.currentWatermark = data.watermark;
-    this.eventTime.setClock(data.watermark);
-    const states = data.states.map((s) => {
-      const keyId = this.keys.intern(s.key as K);
-      const ws = new WindowState<T, ACC, R>(keyId, this.keys.keyOf(keyId), new TimeWindow(s.start, s.end), s.id);
-      ws.acc = s.acc as ACC | undefined;
-      ws.elements = s.elements?.slice() as TimestampedValue<T>[] | undefined;
-      ws.pending = s.pending;
-      ws.triggerState = s.triggerState ? new Map(s.triggerState) : undefined;
-      ws.userState = s.userState ? new Map(s.userState) : undefined;
-      ws.eventTimers = s.eventTimers.slice();
-      ws.processingTimers = s.processingTimers.slice();
-      ws.cleanupAt = s.cleanupAt;
-      ws.paneIndex = s.paneIndex;
-      ws.lastEmitted = s.lastEmitted as WindowState<T, ACC, R>['lastEmitted'];
-      ws.retractions = s.retractions?.slice() as WindowState<T, ACC, R>['retractions'];
-      if (this.assigner.isMerging) insertByStart((this.sessionsByKey[keyId] ??= []), ws);
-      else (this.windowsByKey[keyId] ??= new Map()).set(ws.id, ws);
-      return ws;
-    });
-    for (const [time, indices] of data.eventQueue) for (const i of indices) this.queueEventTimer(states[i], time);
-    for (const [time, indices] of data.processingQueue) for (const i of indices) this.queueProcessingTimer(states[i], time);
-    for (const [key, entries] of data.globalState) this.globalUserState[this.keys.intern(key as K)] = new Map(entries);
+  /**
+   * Loads snapshots taken by {@link snapshot} (before any input): one, or
+   * several from former parallel instances, keeping the windows and per-key
+   * state of keys in this instance's key groups. Timers keep their firing
+   * order within each snapshot (a key's windows all come from one).
+   */
+  restore(parts: readonly WindowCheckpoint[]): void {
+    if (parts.length === 0) return;
+    this.currentWatermark = restoredWatermark(parts.map((p) => p.watermark), this.currentWatermark);
+    this.eventTime.setClock(this.currentWatermark);
+    const owned = (key: unknown): boolean => inKeyGroupRange(this.keyGroups, keyGroupOf(key, this.maxParallelism));
+    for (const data of parts) {
+      if ((data.maxParallelism ?? DEFAULT_MAX_PARALLELISM) !== this.maxParallelism) {
+        throw new InvalidArgumentError(this.name, 'maxParallelism', `${data.maxParallelism ?? DEFAULT_MAX_PARALLELISM} (the snapshot's number of key groups)`, this.maxParallelism);
+      }
+      const states = data.states.map((s) => {
+        if (!owned(s.key)) return undefined;
+        const keyId = this.keys.intern(s.key as K);
+        const ws = new WindowState<T, ACC, R>(keyId, this.keys.keyOf(keyId), new TimeWindow(s.start, s.end), s.id);
+        ws.acc = s.acc as ACC | undefined;
+        ws.elements = s.elements?.slice() as TimestampedValue<T>[] | undefined;
+        ws.pending = s.pending;
+        ws.triggerState = s.triggerState ? new Map(s.triggerState) : undefined;
+        ws.userState = s.userState ? new Map(s.userState) : undefined;
+        ws.eventTimers = s.eventTimers.slice();
+        ws.processingTimers = s.processingTimers.slice();
+        ws.cleanupAt = s.cleanupAt;
+        ws.paneIndex = s.paneIndex;
+        ws.lastEmitted = s.lastEmitted as WindowState<T, ACC, R>['lastEmitted'];
+        ws.retractions = s.retractions?.slice() as WindowState<T, ACC, R>['retractions'];
+        if (this.assigner.isMerging) insertByStart((this.sessionsByKey[keyId] ??= []), ws);
+        else (this.windowsByKey[keyId] ??= new Map()).set(ws.id, ws);
+        return ws;
+      });
+      for (const [time, indices] of data.eventQueue) for (const i of indices) if (states[i]) this.queueEventTimer(states[i], time);
+      for (const [time, indices] of data.processingQueue) for (const i of indices) if (states[i]) this.queueProcessingTimer(states[i], time);
+      for (const [key, entries] of data.globalState) if (owned(key)) this.globalUserState[this.keys.intern(key as K)] = new Map(entries);
+    }
+    // Restored keys are this instance's by construction.
+    if (this.keysChecked !== Infinity) this.keysChecked = this.keys.size;
+  }
+
+  /** A key seen for the first time must be in this instance's key groups. */
+  private checkNewKey(keyId: number, value: T, timestamp: Timestamp): void {
+    const key = this.keys.keyOf(keyId);
+    checkKeyInKeyGroups(this.name, key, this.keyGroups, this.maxParallelism, { value, timestamp, key });
+    this.keysChecked = keyId + 1;
   }
 
   dispose(): void {

@@ -17,7 +17,7 @@ import type { Trigger } from '../Trigger';
  * keyed.pipe(window(tumbling(10_000), { trigger: eventTimeTrigger() }), aggregate(count()));
  */
 export function eventTimeTrigger<T = unknown>(): Trigger<T> {
-  return {
+  const trigger: Trigger<T> = {
     onElement(_value, _timestamp, window, ctx) {
       const end = window.maxTimestamp();
       if (end <= ctx.currentWatermark) return 'FIRE';
@@ -34,4 +34,14 @@ export function eventTimeTrigger<T = unknown>(): Trigger<T> {
       ctx.deleteEventTimeTimer(window.maxTimestamp());
     },
   };
+  BUILTIN_EVENT_TIME_TRIGGERS.add(trigger as Trigger<unknown>);
+  return trigger;
 }
+
+/**
+ * @internal
+ * The triggers made by {@link eventTimeTrigger}: the window operator applies
+ * their per-record rule inline (fire if the window's end has passed, else one
+ * timer at the end) instead of calling them for every record.
+ */
+export const BUILTIN_EVENT_TIME_TRIGGERS = new WeakSet<Trigger<unknown>>();

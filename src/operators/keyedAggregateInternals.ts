@@ -8,6 +8,8 @@ import { KeyInterner } from '../state/KeyInterner';
 import type { AggregateFunction } from './AggregateFunction';
 import { elementOperator } from './operate';
 import { currentJob } from '../checkpoint/JobContext';
+import { DEFAULT_MAX_PARALLELISM, inKeyGroupRange, keyGroupOf, type KeyGroupRange } from '../state/keyGroups';
+import { checkKeyGroupsOption, checkKeyInKeyGroups, checkRestoredCoverage, restoredParts } from '../state/keyGroupsInternals';
 
 /** When a keyed aggregation without a window emits. */
 export interface KeyedAggregationOptions {
@@ -19,6 +21,16 @@ export interface KeyedAggregationOptions {
   readonly emit?: 'final' | 'every';
   /** The operator's name in checkpoints (default by position). */
   readonly name?: string;
+  /** Number of key groups keys hash into, for `keyGroups` (default 128). */
+  readonly maxParallelism?: number;
+  /**
+   * The key groups this instance owns when the aggregation runs as one of
+   * several parallel instances (default: all). A restore loads only the
+   * accumulators of keys in these groups — from one snapshot, or from the
+   * merged savepoints of several former instances — and a record whose key is
+   * in another group is an error (see `keyedProcess`).
+   */
+  readonly keyGroups?: KeyGroupRange;
 }
 
 /** @internal What a rolling aggregation keeps in a checkpoint: keys in first-seen order and their accumulators. */
@@ -26,6 +38,9 @@ interface RollingCheckpoint {
   readonly keys: readonly unknown[];
   readonly accumulators: readonly unknown[];
   readonly fired: boolean;
+  /** The key groups the instance owned, and their number (absent in older snapshots: all of 128). */
+  readonly keyGroups?: KeyGroupRange;
+  readonly maxParallelism?: number;
 }
 
 /**
@@ -64,6 +79,8 @@ export function rollingAggregate<T, K, ACC, R>(
   options: KeyedAggregationOptions,
 ): OperatorFunction<KeyedElement<T, K>, Element<[K, R]>> {
   const emit = checkEmit(name, options);
+  const maxParallelism = options.maxParallelism ?? DEFAULT_MAX_PARALLELISM;
+  const keyGroups = checkKeyGroupsOption(name, options.keyGroups, maxParallelism);
   return elementOperator<T, [K, R]>(name, (out) => {
     const interner = new KeyInterner<K>();
     let accumulators: ACC[] = [];
@@ -75,16 +92,26 @@ export function rollingAggregate<T, K, ACC, R>(
         keys: Array.from({ length: interner.size }, (_, id) => interner.keyOf(id)),
         accumulators: accumulators.slice(),
         fired,
+        keyGroups,
+        maxParallelism,
       };
       return { toData: () => state };
     };
     const handle = job?.registerOperator(name, options.name, { snapshot: snapshotNow });
-    const restored = handle?.restored as RollingCheckpoint | undefined;
-    if (restored !== undefined) {
-      for (const key of restored.keys) interner.intern(key as K);
-      accumulators = restored.accumulators.slice() as ACC[];
-      fired = restored.fired;
+    // One snapshot, or several (savepoints of several instances merged): only keys of this instance's key groups are loaded.
+    const parts = restoredParts<RollingCheckpoint>(handle?.restored);
+    checkRestoredCoverage(name, parts, keyGroups, maxParallelism);
+    for (const part of parts) {
+      if ((part.maxParallelism ?? DEFAULT_MAX_PARALLELISM) !== maxParallelism) {
+        throw new InvalidArgumentError(name, 'maxParallelism', `${part.maxParallelism ?? DEFAULT_MAX_PARALLELISM} (the snapshot's number of key groups)`, maxParallelism);
+      }
+      part.keys.forEach((key, i) => {
+        if (inKeyGroupRange(keyGroups, keyGroupOf(key, maxParallelism))) accumulators[interner.intern(key as K)] = part.accumulators[i] as ACC;
+      });
+      fired ||= part.fired;
     }
+    /** Keys with an id below this were checked against `keyGroups` (Infinity: the instance owns all). */
+    let keysChecked = options.keyGroups === undefined ? Infinity : interner.size;
     const fire = (): void => {
       if (fired) return;
       fired = true;
@@ -113,6 +140,10 @@ export function rollingAggregate<T, K, ACC, R>(
         try {
           for (; i < n; i++) {
             const id = interner.intern(keys[i]);
+            if (id >= keysChecked) {
+              checkKeyInKeyGroups(name, keys[i], keyGroups, maxParallelism, { value: values[i], timestamp: timestamps[i], key: keys[i] });
+              keysChecked = id + 1;
+            }
             const acc = id < accumulators.length ? accumulators[id] : fn.createAccumulator();
             const next = fn.add(values[i], acc);
             accumulators[id] = next;
@@ -146,6 +177,7 @@ export function keyedAggregation<T, ACC, R>(
   options: KeyedAggregationOptions = {},
 ): KeyedAggregation<T, ACC, R> {
   checkEmit(name, options);
+  checkKeyGroupsOption(name, options.keyGroups, options.maxParallelism ?? DEFAULT_MAX_PARALLELISM);
   const operator = (source: import('rxjs').Observable<KeyedElement<T, unknown>>) =>
     rollingAggregate<T, unknown, ACC, R>(name, fn, options)(source);
   return Object.assign(operator, {

@@ -11,7 +11,8 @@ import { invalidKeyReason } from '../state/canonicalKey';
 import { HeapKeyedStateBackend, type KeyedStateSnapshotData, type KeyScope } from '../state/HeapKeyedStateBackend';
 import { currentJob } from '../checkpoint/JobContext';
 import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from '../state/KeyedState';
-import { allKeyGroups, DEFAULT_MAX_PARALLELISM } from '../state/keyGroups';
+import { DEFAULT_MAX_PARALLELISM, type KeyGroupRange } from '../state/keyGroups';
+import { checkKeyGroupsOption, checkKeyInKeyGroups, checkRestoredCoverage, restoredParts, restoredWatermark } from '../state/keyGroupsInternals';
 import {
   listState,
   mapState,
@@ -91,6 +92,16 @@ export interface KeyedProcessOptions {
   readonly scheduler?: SchedulerLike;
   /** Number of key groups for state snapshots (default 128). */
   readonly maxParallelism?: number;
+  /**
+   * The key groups this instance owns when the operator runs as one of
+   * several parallel instances (default: all). A restore loads only the state
+   * and timers of these key groups — from one snapshot, or from the merged
+   * savepoints of several former instances — and a record whose key is in
+   * another group is an error: partition the input first, e.g.
+   * `filter((e) => inKeyGroupRange(range, keyGroupOf(keyOf(e), maxParallelism)))`
+   * with `range = keyGroupRangeFor(i, parallelism, maxParallelism)`.
+   */
+  readonly keyGroups?: KeyGroupRange;
   /** The operator's name in errors (default 'keyedProcess'). */
   readonly name?: string;
   /** @internal Called once per subscription with read-only views of the operator's internals (tests). */
@@ -111,6 +122,8 @@ interface KeyedProcessCheckpoint {
   readonly state: KeyedStateSnapshotData;
   readonly timers: TimersSnapshotData;
   readonly watermark: Timestamp;
+  /** The key groups the instance owned (absent in snapshots taken before rescaling existed: all). */
+  readonly keyGroups?: KeyGroupRange;
 }
 
 interface Slot<OUT> {
@@ -188,6 +201,8 @@ export function keyedProcess<T, K, OUT>(
   }
   const processing = options.scheduler ?? asyncScheduler;
   const maxParallelism = options.maxParallelism ?? DEFAULT_MAX_PARALLELISM;
+  const keyGroups = checkKeyGroupsOption(name, options.keyGroups, maxParallelism);
+  const partitioned = options.keyGroups !== undefined;
 
   return operate<KeyedElement<T, K>, Element<OUT>>((source, out) => {
     let watermark = MIN_WATERMARK;
@@ -454,7 +469,7 @@ export function keyedProcess<T, K, OUT>(
       const timerData = timers.snapshot();
       const wm = watermark;
       return {
-        toData: (): KeyedProcessCheckpoint => ({ state: state.toData(), timers: timerData, watermark: wm }),
+        toData: (): KeyedProcessCheckpoint => ({ state: state.toData(), timers: timerData, watermark: wm, keyGroups }),
         watermark: wm,
       };
     };
@@ -473,10 +488,12 @@ export function keyedProcess<T, K, OUT>(
     };
     const handle = currentJob()?.registerOperator('keyedProcess', options.name, { snapshot: () => snapshotNow() });
     if (handle?.restored !== undefined) {
-      const data = handle.restored as KeyedProcessCheckpoint;
-      backend.restore([data.state], allKeyGroups(maxParallelism));
-      timers.restore([data.timers], allKeyGroups(maxParallelism), maxParallelism, (key) => backend.scopeOf(key));
-      watermark = data.watermark;
+      // One snapshot, or several (savepoints of several instances merged): only this instance's key groups are loaded.
+      const parts = restoredParts<KeyedProcessCheckpoint>(handle.restored);
+      checkRestoredCoverage(name, parts, keyGroups, maxParallelism);
+      backend.restore(parts.map((p) => p.state), keyGroups);
+      timers.restore(parts.map((p) => p.timers), keyGroups, maxParallelism, (key) => backend.scopeOf(key));
+      watermark = restoredWatermark(parts.map((p) => p.watermark), watermark);
     }
     const hold = <A>(fn: (arg: A) => void) => (arg: A): void => {
       if (holding) held.push(() => fn(arg));
@@ -505,6 +522,7 @@ export function keyedProcess<T, K, OUT>(
           for (let i = 0; i < values.length; i++) {
             const reason = invalidKeyReason(keys[i]);
             if (reason !== undefined) throw new InvalidKeyError(name, { value: values[i], timestamp: timestamps[i] }, keys[i], reason);
+            if (partitioned) checkKeyInKeyGroups(name, keys[i], keyGroups, maxParallelism, { value: values[i], timestamp: timestamps[i], key: keys[i] });
             const scope = backend.scopeOf(keys[i]);
             const value = values[i];
             dispatch(scope, newSlot(), { value, timestamp: timestamps[i] }, (ctx, collector) => processElement(value, ctx, collector));

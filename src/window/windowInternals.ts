@@ -20,7 +20,7 @@ import type { Collector } from '../operators/process';
 import type { OutputTag } from '../route/OutputTag';
 import { KeyInterner } from '../state/KeyInterner';
 import { DEFAULT_MAX_PARALLELISM, inKeyGroupRange, keyGroupOf, type KeyGroupRange } from '../state/keyGroups';
-import { checkKeyGroupsOption, checkKeyInKeyGroups, restoredParts, restoredWatermark } from '../state/keyGroupsInternals';
+import { checkKeyGroupsOption, checkKeyInKeyGroups, checkRestoredCoverage, restoredParts, restoredWatermark } from '../state/keyGroupsInternals';
 import { EventTimeScheduler } from '../time/EventTimeScheduler';
 import { TimerQueue } from '../time/TimerQueue';
 import type { AccumulationMode } from './AccumulationMode';
@@ -957,6 +957,7 @@ class WindowEngine<T, K, ACC, R, OUT> {
    */
   restore(parts: readonly WindowCheckpoint[]): void {
     if (parts.length === 0) return;
+    checkRestoredCoverage(this.name, parts, this.keyGroups, this.maxParallelism);
     this.currentWatermark = restoredWatermark(parts.map((p) => p.watermark), this.currentWatermark);
     this.eventTime.setClock(this.currentWatermark);
     const owned = (key: unknown): boolean => inKeyGroupRange(this.keyGroups, keyGroupOf(key, this.maxParallelism));

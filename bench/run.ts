@@ -142,9 +142,12 @@ async function benchWorkload(w: AnyWorkload, o: Options): Promise<BenchRun[]> {
   const scale = o.size !== undefined ? o.size / w.records : o.scale;
   const common = ['--workload', w.id, '--scale', String(scale), '--seed', String(o.seed)];
   const started = Date.now();
-  process.stderr.write(`${w.id}: timing (${o.reps} reps, ${o.warmup} warm-up)…`);
+  // Heavy workloads cap their repetitions (a checkpoint of 1M keys per rep), unless --reps asks for fewer.
+  const reps = Math.min(o.reps, w.maxReps ?? o.reps);
+  const warmup = Math.min(o.warmup, w.maxReps ?? o.warmup);
+  process.stderr.write(`${w.id}: timing (${reps} reps, ${warmup} warm-up)…`);
   const timed = await runChild<TimeResult>(
-    [...common, '--mode', 'time', '--reps', String(o.reps), '--warmup', String(o.warmup),
+    [...common, '--mode', 'time', '--reps', String(reps), '--warmup', String(warmup),
       ...(o.variants ? ['--variants', o.variants.join(',')] : [])],
     ['--expose-gc'],
   );

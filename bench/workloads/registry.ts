@@ -9,8 +9,18 @@ import { w1Tumbling } from './w1Tumbling';
 import { w2WordCount } from './w2WordCount';
 import { w3Sliding } from './w3Sliding';
 import { w4Sessions } from './w4Sessions';
+import { w6StateCheckpoint } from './w6StateCheckpoint';
+import { w7AsyncPerKey } from './w7AsyncPerKey';
 
-export const WORKLOADS: readonly AnyWorkload[] = [w1Tumbling, w1lLateData, w2WordCount, w3Sliding, w4Sessions];
+export const WORKLOADS: readonly AnyWorkload[] = [
+  w1Tumbling,
+  w1lLateData,
+  w2WordCount,
+  w3Sliding,
+  w4Sessions,
+  w6StateCheckpoint,
+  w7AsyncPerKey,
+];
 
 /** The workload with this id (case-insensitive), or undefined. */
 export function findWorkload(id: string): AnyWorkload | undefined {

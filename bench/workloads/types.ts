@@ -55,6 +55,8 @@ export interface Workload<D, R> {
   readonly description: string;
   /** Records processed at scale 1 (the default size). */
   readonly records: number;
+  /** At most this many timed repetitions (and warm-up rounds), for workloads whose one run is long. */
+  readonly maxReps?: number;
   /** Builds the data deterministically from `seed`; `scale` multiplies the default size. Not timed. */
   generate(seed: number, scale: number): Generated<D>;
   readonly variants: { readonly engine: Variant<D, R>; readonly hand: Variant<D, R> } & {

@@ -71,6 +71,7 @@ export class CheckpointCoordinator implements JobContext {
   private stopped = false;
   /** The sinks' recovery of this attempt: nothing is written or committed before it is done. */
   private recovery: Promise<unknown> = Promise.resolve();
+  private recovered = true;
   /** @internal Fails the attempt (set by the job): a checkpoint that cannot be written or committed is a failure. */
   onFailure: ((err: unknown) => void) | undefined;
   /** Metadata of checkpoints completed in this attempt. */
@@ -166,7 +167,8 @@ export class CheckpointCoordinator implements JobContext {
     if (!(interval > 0)) return;
     this.periodic = this.scheduler.schedule(function (this: import('rxjs').SchedulerAction<CheckpointCoordinator>, self) {
       if (self === undefined || self.stopped) return;
-      self.trigger(false).catch(() => undefined);
+      // No periodic barrier before the sinks' recovery is done (an on-demand one waits for it).
+      if (self.recovered) self.trigger(false).catch(() => undefined);
       this.schedule(self, interval);
     }, interval, this);
   }
@@ -177,6 +179,8 @@ export class CheckpointCoordinator implements JobContext {
    * source can take a barrier (all ended) or the attempt stops first.
    */
   trigger(savepoint: boolean): Promise<CheckpointMetadata> {
+    // A barrier before the recovery is done would pre-commit a transaction under an id recovery may still abort.
+    if (!this.recovered) return this.recovery.then(() => this.trigger(savepoint));
     const live = [...this.sources].filter(([, s]) => !s.ended);
     if (this.stopped || live.length === 0) {
       return Promise.reject(new StreamLiteError('checkpoint', 'no running source can take a barrier (the job has ended or stopped)'));
@@ -222,7 +226,14 @@ export class CheckpointCoordinator implements JobContext {
 
   /** @internal The sinks' recovery: checkpoints are written and committed only after it. */
   setRecovery(recovery: Promise<unknown>): void {
+    this.recovered = false;
     this.recovery = recovery;
+    recovery.then(
+      () => {
+        if (this.recovery === recovery) this.recovered = true;
+      },
+      () => undefined,
+    );
   }
 
   private async complete(p: Pending): Promise<void> {

@@ -68,6 +68,12 @@ export interface SinkParticipant {
   recover(restoredId: number | undefined): Promise<void> | void;
   /** End of input: commit everything still pending (the final epoch). */
   finish(): Promise<void> | void;
+  /**
+   * Resolves once nothing the sink started is still running (pre-commits
+   * being made durable): a failed attempt ends only then, so the next one —
+   * or a new process — never races a write of the dead one.
+   */
+  settled?(): Promise<void>;
 }
 
 /**

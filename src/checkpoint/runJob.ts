@@ -173,14 +173,18 @@ export class Job<T> {
           // Pending transactions are not aborted here: a checkpoint may have been written just before
           // the failure. The next attempt's recover() commits those its restored checkpoint covers.
           this.subscription?.unsubscribe();
-          // The attempt is over once no write of it is running: a job that failed for good leaves nothing behind.
-          void coordinator.settle().then(() => reject(err));
+          // The attempt is over once no write or recovery of it is running: the next one starts from a still storage.
+          void Promise.allSettled([coordinator.settle(), recovery, ...sinks.map((s) => s.settled?.())]).then(() => reject(err));
         } else {
-          Promise.all(sinks.map((s) => s.finish())).then(() => resolve(), reject);
+          // The final commit waits for the recovery: it must not commit a leftover transaction recovery aborts.
+          recovery
+            .then(() => Promise.all(sinks.map((s) => s.finish())))
+            .then(() => resolve(), reject);
         }
       };
       this.failAttempt = finish;
       coordinator.onFailure = finish;
+      let recovery: Promise<unknown> = Promise.resolve();
       try {
         this.subscription = withJob(coordinator, () =>
           this.options.pipeline().subscribe({
@@ -204,7 +208,7 @@ export class Job<T> {
         return;
       }
       const restoredId = restored?.checkpointId;
-      const recovery = Promise.all(coordinator.sinkParticipants().map((s) => s.recover(restoredId)));
+      recovery = Promise.all(coordinator.sinkParticipants().map((s) => s.recover(restoredId)));
       coordinator.setRecovery(recovery);
       recovery.catch((err: unknown) => finish(err));
       coordinator.startPeriodic(interval);

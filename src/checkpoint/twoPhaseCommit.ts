@@ -79,6 +79,7 @@ export function twoPhaseCommit<T>(sink: TransactionalSink<T>, options: { readonl
         return done;
       },
       abort: (id) => sink.abort(id),
+      settled: () => preCommitting.catch(() => undefined),
       recover: async (restoredId) => {
         for (const id of await sink.pendingTransactions()) {
           if (restoredId !== undefined && id <= restoredId) await sink.commit(id);

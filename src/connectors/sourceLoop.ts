@@ -4,6 +4,9 @@ import { currentJob, type SourceHandle } from '../checkpoint/JobContext';
 import type { CheckpointBarrier, Element, RecordBatch, SourceOffset } from '../core/Element';
 import { endSource } from './sourceInternals';
 
+/** @internal The processing time (ms, or frames in virtual time) a source waits between two slices under a job. */
+export const SLICE_TICK = 1;
+
 /** @internal How a pull source produces: the next batch, or undefined at end of input. */
 export interface BatchPuller<T> {
   next(): RecordBatch<T> | undefined;
@@ -22,7 +25,14 @@ export interface BatchPuller<T> {
  * FlowGate downstream) it pauses while a gate is closed. Under a checkpointed
  * job it registers as a rewindable source, starts from the restored offset,
  * emits requested barriers at batch boundaries, and yields to the scheduler
- * every few batches so that checkpoint triggers (and other work) can run.
+ * for one tick every `batchesPerSlice` batches so that checkpoint triggers
+ * (and other work) can run:
+ *
+ * ```
+ * batchesPerSlice 2, checkpointInterval 3 (virtual time, one frame per tick):
+ * frame:   0      1      2      3        4
+ * source:  [a][b] [c][d] [e][f] B1[g][h] [i]…     B1 requested at frame 3, emitted at the slice boundary
+ * ```
  */
 export function runPullSource<T>(
   kind: string,
@@ -57,7 +67,9 @@ export function runPullSource<T>(
         return;
       }
       if (handle !== undefined && emitted >= handle.batchesPerSlice) {
-        scheduler.schedule(loop);
+        // A slice takes one tick of processing time (what setTimeout(0) waits in Node anyway): in virtual
+        // time each slice is one frame, so periodic checkpoints fall between slices at predictable frames.
+        scheduler.schedule(loop, SLICE_TICK);
         return;
       }
       let batch: RecordBatch<T> | undefined;

@@ -342,16 +342,36 @@ export function keyedProcess<T, K, OUT>(
     const collectorFor = (slot: Slot<OUT>, timestamp: Timestamp, isOpen: () => boolean): Collector<OUT> => ({
       collect(value) {
         if (!isOpen()) throw new StreamLiteError(name, 'collect() called after the function finished');
+        if (slot.values === (EMPTY_VALUES as unknown)) {
+          slot.values = [];
+          slot.timestamps = [];
+        }
         slot.values.push(value);
         slot.timestamps.push(timestamp);
       },
       collectWithTimestamp(value, ts) {
         if (!isOpen()) throw new StreamLiteError(name, 'collectWithTimestamp() called after the function finished');
         if (!isValidTimestamp(ts)) throw new InvalidTimestampError(name, { value }, ts);
+        if (slot.values === (EMPTY_VALUES as unknown)) {
+          slot.values = [];
+          slot.timestamps = [];
+        }
         slot.values.push(value);
         slot.timestamps.push(ts);
       },
     });
+
+    /** Descriptors declared by name through ctx.getValueState, reused while the default and options are the same. */
+    const valueDescriptors = new Map<string, ValueStateDescriptor<unknown>>();
+    const valueDescriptor = <S>(stateName: string, defaultValue: S, o: { ttl?: StateTtlConfig } | undefined): ValueStateDescriptor<S> => {
+      const known = valueDescriptors.get(stateName);
+      if (known !== undefined && o === undefined && known.ttl === undefined && Object.is(known.defaultValue, defaultValue)) {
+        return known as ValueStateDescriptor<S>;
+      }
+      const d = valueState(stateName, defaultValue, o ?? {});
+      valueDescriptors.set(stateName, d as ValueStateDescriptor<unknown>);
+      return d;
+    };
 
     const contextFor = (scope: KeyScope, slot: Slot<OUT>, timestamp: Timestamp, isOpen: () => boolean, domain?: TimeDomainOfTimer) => {
       const ctx: OnTimerContext<K> = {
@@ -360,9 +380,11 @@ export function keyedProcess<T, K, OUT>(
         get currentWatermark() {
           return watermark;
         },
-        timerService: timers.serviceFor(scope, () => watermark),
-        getValueState: <S>(stateName: string, defaultValue: S, o: { ttl?: StateTtlConfig } = {}) =>
-          backend.value(valueState(stateName, defaultValue, o), scope),
+        get timerService() {
+          return timers.serviceFor(scope, () => watermark);
+        },
+        getValueState: <S>(stateName: string, defaultValue: S, o?: { ttl?: StateTtlConfig }) =>
+          backend.value(valueDescriptor(stateName, defaultValue, o), scope),
         getListState: <X>(stateName: string, o: { ttl?: StateTtlConfig } = {}) => backend.list(listState<X>(stateName, o), scope),
         getMapState: <UK, UV>(stateName: string, o: { ttl?: StateTtlConfig } = {}) => backend.map(mapState<UK, UV>(stateName, o), scope),
         state: ((d: { kind: string }) => {
@@ -442,7 +464,7 @@ export function keyedProcess<T, K, OUT>(
     };
 
     const newSlot = (control?: ControlElement, advance?: Timestamp): Slot<OUT> => {
-      const slot: Slot<OUT> = { done: control !== undefined && advance === undefined, values: [], timestamps: [], sides: undefined, control, advance };
+      const slot: Slot<OUT> = { done: control !== undefined && advance === undefined, values: EMPTY_VALUES as unknown as OUT[], timestamps: EMPTY_TIMESTAMPS as number[], sides: undefined, control, advance };
       slots.push(slot);
       return slot;
     };
@@ -454,7 +476,7 @@ export function keyedProcess<T, K, OUT>(
       (scope, time, domain) => {
         if (onTimer === undefined) return;
         let slot: Slot<OUT>;
-        if (timerSlots !== undefined) timerSlots.push((slot = { done: false, values: [], timestamps: [], sides: undefined, control: undefined, advance: undefined }));
+        if (timerSlots !== undefined) timerSlots.push((slot = { done: false, values: EMPTY_VALUES as unknown as OUT[], timestamps: EMPTY_TIMESTAMPS as number[], sides: undefined, control: undefined, advance: undefined }));
         else slot = newSlot();
         dispatch(scope, slot, { value: `timer@${time}`, timestamp: time }, (ctx, collector) => onTimer(time, ctx, collector), domain);
       },
@@ -571,4 +593,6 @@ export function keyedProcess<T, K, OUT>(
   }) as unknown as OperatorFunction<KeyedElement<T, K>, Element<OUT>>;
 }
 
-const EMPTY_VALUES: readonly never[] = [];
+/** Shared empty columns of a slot with no result yet (replaced on the first collect). */
+const EMPTY_VALUES: readonly never[] = Object.freeze([]);
+const EMPTY_TIMESTAMPS: readonly number[] = Object.freeze([]);

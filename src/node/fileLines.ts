@@ -1,3 +1,6 @@
+import { currentFlowGates, gatesOpen, whenGatesOpen } from '../actor/FlowGate';
+import { currentJob } from '../checkpoint/JobContext';
+import type { CheckpointBarrier } from '../core/Element';
 import { Buffer } from 'node:buffer';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Observable } from 'rxjs';
@@ -29,6 +32,8 @@ export interface FileLinesOptions extends SourceOptions<string> {
    * `offset` (a rewind after a restore). Default 0.
    */
   readonly startOffset?: number;
+  /** The source's name in checkpoints (default by position: `fileLines-0`, …). */
+  readonly name?: string;
 }
 
 /** The default number of bytes {@link fileLines} reads at a time: 64 KiB. */
@@ -85,13 +90,32 @@ export function fileLines(path: string | URL, options: FileLinesOptions = {}): O
     let stopped = false;
     let handle: FileHandle | undefined;
     let linesRead = 0;
+    // Under a checkpointed job: a rewindable source (byte offsets at line boundaries), barriers between batches.
+    const gates = currentFlowGates();
+    const barriers: CheckpointBarrier[] = [];
+    const job = currentJob()?.registerSource('fileLines', options.name, { rewindable: true, requestBarrier: (b) => barriers.push(b) });
+    const restored = job?.startOffset;
+    if (restored !== undefined && (typeof restored !== 'number' || !Number.isInteger(restored) || restored < 0)) {
+      throw new InvalidArgumentError('fileLines', 'restored offset', 'a non-negative integer byte offset', restored);
+    }
+    const start = (restored as number | undefined) ?? startOffset;
+    let emittedUpTo = start;
+    const flushBarriers = (): void => {
+      while (barriers.length > 0 && !subscriber.closed) {
+        const b = barriers.shift()!;
+        subscriber.next(b);
+        job?.barrierEmitted(b, emittedUpTo);
+      }
+    };
     const emit = (lines: string[], ends: number[]): void => {
       for (let from = 0; from < lines.length && !subscriber.closed; from += batchSize) {
         const to = Math.min(from + batchSize, lines.length);
         const values = from === 0 && to === lines.length ? lines : lines.slice(from, to);
         const timestamps = extractTimestamps('fileLines', values, extractor, linesRead);
         linesRead += values.length;
-        subscriber.next(recordBatch(values, timestamps, undefined, ends[to - 1]));
+        emittedUpTo = ends[to - 1];
+        subscriber.next(recordBatch(values, timestamps, undefined, emittedUpTo));
+        flushBarriers();
       }
     };
     const run = async (): Promise<void> => {
@@ -101,9 +125,13 @@ export function fileLines(path: string | URL, options: FileLinesOptions = {}): O
         throw new SourceError('fileLines', `could not open ${String(path)}`, err);
       }
       const buffer = Buffer.allocUnsafe(chunkSize);
-      const splitter = new LineSplitter(startOffset);
-      let position = startOffset;
+      const splitter = new LineSplitter(start);
+      let position = start;
       for (;;) {
+        if (stopped) return;
+        flushBarriers();
+        if (!gatesOpen(gates)) await new Promise<void>((resume) => whenGatesOpen(gates, resume));
+        if (job !== undefined) await new Promise<void>((resume) => job.scheduler.schedule(() => resume()));
         if (stopped) return;
         let bytesRead: number;
         try {
@@ -123,6 +151,8 @@ export function fileLines(path: string | URL, options: FileLinesOptions = {}): O
       const ends: number[] = [];
       splitter.finish(lines, ends);
       emit(lines, ends);
+      flushBarriers();
+      job?.ended(emittedUpTo);
       endSource(subscriber);
     };
     run()

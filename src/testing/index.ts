@@ -39,3 +39,21 @@ export { coldElements } from './coldElements';
 export { hotElements } from './hotElements';
 export { expectElements } from './expectElements';
 export type { MarbleContext, MarbleExpectContext } from './MarbleContext';
+
+/* Checkpoints and crashes: crash equivalence of a job */
+export { crashAfter } from './crashAfter';
+export { crashOnce } from './crashOnce';
+export { crashInCheckpoint } from './crashInCheckpoint';
+export type { TornWrite } from './crashInCheckpoint';
+export { jobMarkers } from './jobMarkers';
+export type { CrashPoint, CheckpointCrashPhase } from './CrashPoint';
+export { expectCrashEquivalence } from './expectCrashEquivalence';
+export type { CrashEquivalenceOptions, CrashEquivalenceReport, CrashRun, CommittedSink } from './expectCrashEquivalence';
+
+/* Jobs in virtual time */
+export { runJobInVirtualTime } from './runJobInVirtualTime';
+export type { VirtualJobOptions, VirtualJobRun } from './runJobInVirtualTime';
+export { timelineOf } from './timelineOf';
+export type { TimedElement } from './TimedElement';
+export { marbleSource } from './marbleSource';
+export type { MarbleSourceOptions } from './marbleSource';

@@ -81,7 +81,12 @@ export class CheckpointCoordinator implements JobContext {
     private readonly storage: CheckpointStorage,
     private readonly scheduler: SchedulerLike,
     private readonly restored: { readonly checkpointId: number; readonly state: CheckpointState } | undefined,
-    private readonly options: { readonly exactlyOnce: boolean; readonly batchesPerSlice: number; readonly faults?: CheckpointFaults },
+    private readonly options: {
+      readonly exactlyOnce: boolean;
+      readonly batchesPerSlice: number;
+      readonly faults?: CheckpointFaults;
+      readonly onCompleted?: (metadata: CheckpointMetadata) => void;
+    },
   ) {
     this.nextId = (restored?.checkpointId ?? 0) + 1;
   }
@@ -284,6 +289,7 @@ export class CheckpointCoordinator implements JobContext {
     for (const sink of this.sinks.values()) await sink.commit(id);
     this.pending.delete(id);
     this.completed.push(metadata);
+    this.options.onCompleted?.(metadata);
     p.resolve(metadata);
   }
 

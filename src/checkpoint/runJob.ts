@@ -2,6 +2,7 @@ import { asyncScheduler, type Observable, type SchedulerLike, type Subscription 
 import type { Element } from '../core/Element';
 import { InvalidArgumentError, StreamLiteError } from '../core/errors';
 import type { Duration } from '../core/types';
+import type { MetricRegistry } from '../metrics/MetricRegistry';
 import { CheckpointCoordinator, type CheckpointFaults, type CheckpointState } from './CheckpointCoordinator';
 import type { CheckpointMetadata } from './CheckpointMetadata';
 import type { CheckpointStorage } from './CheckpointStorage';
@@ -30,6 +31,15 @@ export interface JobOptions<T> {
   readonly batchesPerSlice?: number;
   /** Sees every element reaching the end of the pipeline, in every attempt (replays included). */
   readonly onElement?: (element: Element<T>) => void;
+  /**
+   * Where the job reports checkpoint metrics, labelled `job`: counter
+   * `streamlite_checkpoints_completed_total`, gauges
+   * `streamlite_last_checkpoint_{id,duration_ms,alignment_ms,size_bytes}` and
+   * `streamlite_checkpoint_operator_size_bytes{operator}`, `streamlite_checkpoint_watermark{operator}`.
+   */
+  readonly metrics?: MetricRegistry;
+  /** The job's name in metrics (default 'job'). */
+  readonly name?: string;
   /** @internal Fault injection for tests. */
   readonly faults?: CheckpointFaults;
 }
@@ -95,6 +105,21 @@ export class Job<T> {
     });
   }
 
+  private report(m: CheckpointMetadata): void {
+    const metrics = this.options.metrics;
+    if (metrics === undefined) return;
+    const job = this.options.name ?? 'job';
+    metrics.counter('streamlite_checkpoints_completed_total', { job }, 'Checkpoints (and savepoints) completed.').inc();
+    metrics.gauge('streamlite_last_checkpoint_id', { job }).set(m.checkpointId);
+    metrics.gauge('streamlite_last_checkpoint_duration_ms', { job }, 'Trigger to completion of the last checkpoint.').set(m.durationMs);
+    metrics.gauge('streamlite_last_checkpoint_alignment_ms', { job }, 'Longest barrier alignment in the last checkpoint.').set(m.alignmentMs);
+    metrics.gauge('streamlite_last_checkpoint_size_bytes', { job }, 'Serialized size of the last checkpoint.').set(m.sizeBytes);
+    for (const [operator, { sizeBytes }] of Object.entries(m.operators)) {
+      metrics.gauge('streamlite_checkpoint_operator_size_bytes', { job, operator }).set(sizeBytes);
+    }
+    for (const [operator, wm] of Object.entries(m.watermarks)) metrics.gauge('streamlite_checkpoint_watermark', { job, operator }).set(wm);
+  }
+
   /** Takes a checkpoint now. */
   checkpoint(): Promise<CheckpointMetadata> {
     return this.requireCoordinator().trigger(false);
@@ -147,6 +172,7 @@ export class Job<T> {
       exactlyOnce: this.options.exactlyOnce ?? true,
       batchesPerSlice: this.options.batchesPerSlice ?? 16,
       faults: this.options.faults,
+      onCompleted: (m) => this.report(m),
     });
     coordinator.setNextId(this.nextCheckpointId);
     this.coordinator = coordinator;

@@ -47,7 +47,8 @@ export function invalidKeyReason(key: unknown, depth = 0): string | undefined {
   }
 }
 
-function encode(key: unknown): string {
+/** @internal The structural text of a key (composite keys' canonical form without its prefix; also hashed for key groups). */
+export function encodeKey(key: unknown): string {
   switch (typeof key) {
     case 'string':
       return JSON.stringify(key);
@@ -58,10 +59,10 @@ function encode(key: unknown): string {
     case 'boolean':
       return key ? 'true' : 'false';
     default: {
-      if (Array.isArray(key)) return `[${key.map(encode).join(',')}]`;
+      if (Array.isArray(key)) return `[${key.map(encodeKey).join(',')}]`;
       const obj = key as Record<string, unknown>;
       const fields = Object.keys(obj).sort();
-      return `{${fields.map((f) => `${JSON.stringify(f)}:${encode(obj[f])}`).join(',')}}`;
+      return `{${fields.map((f) => `${JSON.stringify(f)}:${encodeKey(obj[f])}`).join(',')}}`;
     }
   }
 }
@@ -85,6 +86,6 @@ export function canonicalKey(key: unknown): CanonicalKey {
     case 'number':
       return key === 0 ? 0 : key;
     default:
-      return `\u0000c${encode(key)}`;
+      return `\u0000c${encodeKey(key)}`;
   }
 }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../core/errors';
+import { encodeKey } from './canonicalKey';
 
 /** The default number of key groups (Flink's default max parallelism is 128). */
 export const DEFAULT_MAX_PARALLELISM = 128;
@@ -61,28 +62,7 @@ export function keyHashText(key: unknown): string {
     case 'boolean':
       return key ? 'T' : 'F';
     default:
-      return `s\u0000${compositeText(key)}`;
-  }
-}
-
-function compositeText(key: unknown): string {
-  switch (typeof key) {
-    case 'string':
-      return JSON.stringify(key);
-    case 'number':
-      return Object.is(key, -0) ? '0' : String(key);
-    case 'bigint':
-      return `${key}n`;
-    case 'boolean':
-      return key ? 'true' : 'false';
-    default: {
-      if (Array.isArray(key)) return `[${key.map(compositeText).join(',')}]`;
-      const obj = key as Record<string, unknown>;
-      return `{${Object.keys(obj)
-        .sort()
-        .map((f) => `${JSON.stringify(f)}:${compositeText(obj[f])}`)
-        .join(',')}}`;
-    }
+      return `s\u0000${encodeKey(key)}`;
   }
 }
 

@@ -205,3 +205,4 @@ export type {
 export type { CheckpointMetadata, OperatorCheckpointMetadata } from './checkpoint/CheckpointMetadata';
 export { twoPhaseCommit, MemoryTransactionalSink, FINAL_TRANSACTION } from './checkpoint/twoPhaseCommit';
 export type { TransactionalSink } from './checkpoint/twoPhaseCommit';
+export { idempotentSink } from './checkpoint/idempotentSink';

@@ -99,6 +99,7 @@ describe('src/index.ts', () => {
       'fromObservable',
       'fromValues',
       'global',
+      'idempotentSink',
       'idle',
       'inEventTime',
       'inKeyGroupRange',

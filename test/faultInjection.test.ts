@@ -368,9 +368,14 @@ function fileTear(storage: FileCheckpointStorage): Tear {
       return;
     }
     await storage.write(id, bytes, metadata);
-    if (how === 'no-metadata') await unlink(join(storage.directory, `chk-${id}.meta`));
+    // Checkpoints complete concurrently: retention may already have removed this one for newer ones.
+    const gone = (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    };
+    if (how === 'no-metadata') await unlink(join(storage.directory, `chk-${id}.meta`)).catch(gone);
     else {
-      const handle = await open(dataFile, 'r+');
+      const handle = await open(dataFile, 'r+').catch(gone);
+      if (handle === undefined) return;
       try {
         const { size } = await handle.stat();
         const at = Math.max(0, size - 3);

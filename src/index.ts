@@ -206,3 +206,4 @@ export type { CheckpointMetadata, OperatorCheckpointMetadata } from './checkpoin
 export { twoPhaseCommit, MemoryTransactionalSink, FINAL_TRANSACTION } from './checkpoint/twoPhaseCommit';
 export type { TransactionalSink } from './checkpoint/twoPhaseCommit';
 export { idempotentSink } from './checkpoint/idempotentSink';
+export { mergeSavepoints } from './checkpoint/mergeSavepoints';

@@ -118,6 +118,7 @@ describe('src/index.ts', () => {
       'map',
       'mapState',
       'max',
+      'mergeSavepoints',
       'min',
       'monotonous',
       'murmur3',

@@ -131,9 +131,7 @@ describe('sources that cannot rewind', () => {
     expect(sink.committed()).toEqual(['a', 'b']);
   });
 
-  // Known bug, reported: fromValues (and fromObservable over it) never registers with the job, so a plain
-  // Observable runs under exactly-once without complaint — and its job takes no checkpoint at all.
-  it.failing('fromObservable and fromValues are refused when exactly-once is asked', async () => {
+  it('fromObservable and fromValues are refused when exactly-once is asked', async () => {
     const viaSource = await rejectionOf(runJob({ pipeline: () => fromObservable(of('a', 'b')).pipe(twoPhaseCommit(new MemoryTransactionalSink())) }).done);
     expect(String(viaSource)).toMatch(/cannot rewind/);
     const viaOperator = await rejectionOf(runJob({ pipeline: () => of('a').pipe(fromValues(), twoPhaseCommit(new MemoryTransactionalSink())) }).done);

@@ -26,6 +26,9 @@ import {
 import { FileCheckpointStorage, fileTransactionalSink } from '../src/node';
 import { rejectionOf, thrownBy } from './support/errorOf';
 
+// Crash-equivalence runs with fsync'd files take seconds each on a loaded 2-core machine.
+jest.setTimeout(30_000);
+
 let root: string;
 let count = 0;
 beforeAll(async () => {

@@ -1,5 +1,6 @@
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
-import type { Element } from '../core/Element';
+import { currentJob } from '../checkpoint/JobContext';
+import type { CheckpointBarrier, Element } from '../core/Element';
 import { recordBatch } from '../core/elementFactories';
 import { InvalidArgumentError } from '../core/errors';
 import type { Duration } from '../core/types';
@@ -51,6 +52,10 @@ export function fromValues<T>(options: FromValuesOptions<T> = {}): OperatorFunct
   const extractor = options.timestamp;
   return (source) =>
     new Observable<Element<T>>((subscriber) => {
+      // Under a checkpointed job: a source that cannot rewind (refused when exactly-once is asked);
+      // with exactly-once off, barriers go out between values.
+      const barriers: CheckpointBarrier[] = [];
+      const job = currentJob()?.registerSource('fromValues', undefined, { rewindable: false, requestBarrier: (b) => barriers.push(b) });
       let index = 0;
       let pending: T[] = [];
       let timer: Subscription | undefined;
@@ -63,6 +68,11 @@ export function fromValues<T>(options: FromValuesOptions<T> = {}): OperatorFunct
         const timestamps = extractTimestamps('fromValues', values, extractor, index);
         index += values.length;
         subscriber.next(recordBatch(values, timestamps));
+        while (barriers.length > 0 && !subscriber.closed) {
+          const b = barriers.shift()!;
+          subscriber.next(b);
+          job?.barrierEmitted(b, index);
+        }
       };
       const safeFlush = (): boolean => {
         try {
@@ -83,7 +93,10 @@ export function fromValues<T>(options: FromValuesOptions<T> = {}): OperatorFunct
           if (safeFlush()) subscriber.error(err);
         },
         complete() {
-          if (safeFlush()) endSource(subscriber);
+          if (safeFlush()) {
+            job?.ended(index);
+            endSource(subscriber);
+          }
         },
       });
       return () => {

@@ -67,8 +67,8 @@ export function runPullSource<T>(
         return;
       }
       if (handle !== undefined && emitted >= handle.batchesPerSlice) {
-        // A slice takes one tick of processing time (what setTimeout(0) waits in Node anyway): in virtual
-        // time each slice is one frame, so periodic checkpoints fall between slices at predictable frames.
+        // A slice takes one tick of the injected processing-time scheduler: in virtual time each slice
+        // is one frame, so periodic checkpoints fall between slices at predictable frames.
         scheduler.schedule(loop, SLICE_TICK);
         return;
       }

@@ -12,7 +12,6 @@ import {
   recordBatch,
   type Element,
 } from '../src';
-import * as kit from '../src/testing';
 import {
   bar,
   batchOf,
@@ -31,33 +30,6 @@ import {
 const newScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toStrictEqual(expected));
 
 describe('streamlite-rx/testing', () => {
-  it('exports exactly the kit', () => {
-    expect(Object.keys(kit).sort()).toEqual(
-      [
-        'bar',
-        'batchOf',
-        'coldElements',
-        'crashAfter',
-        'crashInCheckpoint',
-        'crashOnce',
-        'elementsOf',
-        'expectCrashEquivalence',
-        'expectElements',
-        'flatOf',
-        'flatten',
-        'hotElements',
-        'jobMarkers',
-        'marbleSource',
-        'rec',
-        'runJobInVirtualTime',
-        'sideRec',
-        'timelineOf',
-        'toFlat',
-        'wm',
-      ].sort(),
-    );
-  });
-
   describe('element factories', () => {
     it('rec builds a one-record batch, with or without timestamp and key', () => {
       expect(rec('x')).toEqual({ kind: 'batch', values: ['x'], timestamps: [NO_TIMESTAMP] });

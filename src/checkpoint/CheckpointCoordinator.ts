@@ -307,14 +307,12 @@ export class CheckpointCoordinator implements JobContext {
     while (this.completing.size > 0) await Promise.all([...this.completing]);
   }
 
-  /** Stops triggering; pending checkpoints are abandoned (their sink output aborted by the job). */
-  stop(): number[] {
+  /** Stops triggering; pending checkpoints are abandoned (the next attempt's sink recovery decides their output). */
+  stop(): void {
     this.stopped = true;
     this.periodic?.unsubscribe();
-    const abandoned = [...this.pending.keys()];
     for (const p of this.pending.values()) p.reject(new StreamLiteError('checkpoint', `checkpoint ${p.barrier.checkpointId} abandoned: the attempt stopped`));
     this.pending.clear();
-    return abandoned;
   }
 
   /** The next id this coordinator would use. */

@@ -191,10 +191,9 @@ export class Job<T> {
       };
       const wrapUp = (err: unknown): void => {
         this.nextCheckpointId = coordinator.upcomingId;
-        const abandoned = coordinator.stop();
+        coordinator.stop();
         this.completedCheckpoints.push(...coordinator.completed);
         const sinks = coordinator.sinkParticipants();
-        void abandoned;
         if (err !== undefined) {
           // Pending transactions are not aborted here: a checkpoint may have been written just before
           // the failure. The next attempt's recover() commits those its restored checkpoint covers.

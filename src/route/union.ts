@@ -29,7 +29,6 @@ import { WatermarkCombiner } from '../time/WatermarkCombiner';
  * @param others the streams merged in.
  */
 export function union<T>(...others: Observable<Element<T>>[]): ElementOperator<T, T> {
-  const options: { name?: string } = {};
   others.forEach((o, i) => {
     if (!(o instanceof Observable)) throw new InvalidArgumentError('union', `others[${i}]`, 'an Observable of elements', o);
   });
@@ -47,7 +46,7 @@ export function union<T>(...others: Observable<Element<T>>[]): ElementOperator<T
       const blocked = new Array<boolean>(inputs.length).fill(false);
       const waiting: Element<T>[][] = inputs.map(() => []);
       const job = currentJob();
-      const handle = job?.registerOperator('union', options.name, {
+      const handle = job?.registerOperator('union', undefined, {
         snapshot: () => snapshotNow(0),
       });
       const snapshotNow = (alignmentMs: number) => {
@@ -87,7 +86,7 @@ export function union<T>(...others: Observable<Element<T>>[]): ElementOperator<T
               waiting[j].push(...queue.slice(k));
               break;
             }
-            handle_(j, queue[k]);
+            onElement(j, queue[k]);
           }
         }
         if (aligning === undefined && endedCount === inputs.length && !out.closed) {
@@ -95,7 +94,7 @@ export function union<T>(...others: Observable<Element<T>>[]): ElementOperator<T
           out.complete();
         }
       };
-      const handle_ = (i: number, e: Element<T>): void => {
+      const onElement = (i: number, e: Element<T>): void => {
         if (blocked[i]) {
           waiting[i].push(e);
           return;
@@ -143,7 +142,7 @@ export function union<T>(...others: Observable<Element<T>>[]): ElementOperator<T
         if (out.closed) return;
         subscriptions.push(
           subscribeLinked(input, out, {
-            next: (e) => handle_(i, e),
+            next: (e) => onElement(i, e),
             error: (err) => out.error(err),
             complete: () => {
               if (blocked[i]) waiting[i].push(END_OF_INPUT);

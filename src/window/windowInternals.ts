@@ -34,6 +34,8 @@ import type { WindowAssigner } from './WindowAssigner';
 import type { WindowResult } from './WindowResult';
 import { windowStart } from './windowMath';
 import { WindowState } from './WindowState';
+import { sessionEngine } from './engines/sessionEngine';
+import type { WindowEngineFactory, WindowEngineLike } from './engines/WindowEngineLike';
 
 /** Options of a windowed operation (see `window()`). */
 export interface WindowOptions<T> {
@@ -199,7 +201,7 @@ export function windowOperator<T, K, ACC, R, OUT>(
     throw new InvalidArgumentError(name, 'accumulation', "'accumulating' or 'discarding' with a process function (retractions need aggregate results)", spec.options.accumulation ?? spec.options.emit);
   }
   return elementOperator<T, OUT>(name, (out) => {
-    const engine = new WindowEngine<T, K, ACC, R, OUT>(spec, fn, out as Subscriber<Element<OUT>>);
+    const engine = createEngine<T, K, ACC, R, OUT>(spec, fn, out as Subscriber<Element<OUT>>);
     const handle = currentJob()?.registerOperator('window', spec.options.name, {
       snapshot: () => engine.snapshot(),
     });
@@ -218,12 +220,26 @@ export function windowOperator<T, K, ACC, R, OUT>(
   }) as OperatorFunction<KeyedElement<T, K>, Element<OUT>>;
 }
 
+/** Specialised engines, tried in order; the general engine runs whatever none of them supports. */
+const SPECIALISED: readonly WindowEngineFactory[] = [sessionEngine];
+
+function createEngine<T, K, ACC, R, OUT>(
+  spec: WindowSpec<T>,
+  fn: WindowFunctionSpec<T, ACC, R, K, OUT>,
+  out: Subscriber<Element<OUT>>,
+): WindowEngineLike {
+  const s = spec as WindowSpec<unknown>;
+  const f = fn as unknown as WindowFunctionSpec<unknown, unknown, unknown, unknown, unknown>;
+  for (const factory of SPECIALISED) if (factory.supports(s, f)) return factory.create(s, f, out as Subscriber<Element<unknown>>);
+  return new WindowEngine<T, K, ACC, R, OUT>(spec, fn, out);
+}
+
 /**
  * @internal
  * The window operator's engine. It coordinates; each rule is a named method:
  * assignment, lateness, the trigger's verdict, firing, purging, merging, cleanup.
  */
-class WindowEngine<T, K, ACC, R, OUT> {
+class WindowEngine<T, K, ACC, R, OUT> implements WindowEngineLike {
   private readonly assigner: WindowAssigner<T>;
   private readonly trigger: Trigger<T>;
   private readonly evictor: Evictor<T> | undefined;

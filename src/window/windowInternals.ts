@@ -35,6 +35,7 @@ import type { WindowResult } from './WindowResult';
 import { windowStart } from './windowMath';
 import { WindowState } from './WindowState';
 import { sessionEngine } from './engines/sessionEngine';
+import { sliceEngine, type SliceCheckpoint } from './engines/sliceEngine';
 import type { WindowEngineFactory, WindowEngineLike } from './engines/WindowEngineLike';
 
 /** Options of a windowed operation (see `window()`). */
@@ -146,6 +147,9 @@ export interface WindowCheckpoint {
   readonly maxParallelism?: number;
 }
 
+/** @internal What any window engine writes: the general engine's format or the sliced engine's. */
+export type WindowOperatorCheckpoint = WindowCheckpoint | SliceCheckpoint;
+
 /** @internal Validated window configuration. */
 export interface WindowSpec<T> {
   readonly assigner: WindowAssigner<T>;
@@ -206,7 +210,7 @@ export function windowOperator<T, K, ACC, R, OUT>(
       snapshot: () => engine.snapshot(),
     });
     // One snapshot, or several (savepoints of several instances merged): only this instance's key groups are loaded.
-    if (handle?.restored !== undefined) engine.restore(restoredParts<WindowCheckpoint>(handle.restored));
+    if (handle?.restored !== undefined) engine.restore(restoredParts<WindowOperatorCheckpoint>(handle.restored));
     return {
       batch: (b) => engine.processBatch(b),
       watermark: (wm) => engine.processWatermark(wm.timestamp),
@@ -221,9 +225,10 @@ export function windowOperator<T, K, ACC, R, OUT>(
 }
 
 /** Specialised engines, tried in order; the general engine runs whatever none of them supports. */
-const SPECIALISED: readonly WindowEngineFactory[] = [sessionEngine];
+const SPECIALISED: readonly WindowEngineFactory[] = [sliceEngine, sessionEngine];
 
-function createEngine<T, K, ACC, R, OUT>(
+/** @internal The engine for a window configuration: the first specialised one that supports it, else the general one (exported for tests). */
+export function createEngine<T, K, ACC, R, OUT>(
   spec: WindowSpec<T>,
   fn: WindowFunctionSpec<T, ACC, R, K, OUT>,
   out: Subscriber<Element<OUT>>,
@@ -971,13 +976,18 @@ class WindowEngine<T, K, ACC, R, OUT> implements WindowEngineLike {
    * state of keys in this instance's key groups. Timers keep their firing
    * order within each snapshot (a key's windows all come from one).
    */
-  restore(parts: readonly WindowCheckpoint[]): void {
+  restore(parts: readonly WindowOperatorCheckpoint[]): void {
     if (parts.length === 0) return;
+    for (const p of parts) {
+      if ('kind' in p && p.kind === 'slices') {
+        throw new StreamLiteError(this.name, 'this snapshot was written by the sliced window engine (tumbling or sliding windows with an aggregate and the default trigger) and cannot be restored into windows with another trigger, evictor, mode or function: restore it with the window configuration it was taken with');
+      }
+    }
     checkRestoredCoverage(this.name, parts, this.keyGroups, this.maxParallelism);
     this.currentWatermark = restoredWatermark(parts.map((p) => p.watermark), this.currentWatermark);
     this.eventTime.setClock(this.currentWatermark);
     const owned = (key: unknown): boolean => inKeyGroupRange(this.keyGroups, keyGroupOf(key, this.maxParallelism));
-    for (const data of parts) {
+    for (const data of parts as readonly WindowCheckpoint[]) {
       if ((data.maxParallelism ?? DEFAULT_MAX_PARALLELISM) !== this.maxParallelism) {
         throw new InvalidArgumentError(this.name, 'maxParallelism', `${data.maxParallelism ?? DEFAULT_MAX_PARALLELISM} (the snapshot's number of key groups)`, this.maxParallelism);
       }

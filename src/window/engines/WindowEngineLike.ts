@@ -1,7 +1,7 @@
 import type { Subscriber } from 'rxjs';
 import type { Element, RecordBatch } from '../../core/Element';
 import type { Timestamp } from '../../core/types';
-import type { WindowCheckpoint, WindowFunctionSpec, WindowSpec } from '../windowInternals';
+import type { WindowFunctionSpec, WindowOperatorCheckpoint, WindowSpec } from '../windowInternals';
 
 /**
  * @internal
@@ -18,9 +18,9 @@ export interface WindowEngineLike {
   /** End of input: everything fires and closes. */
   endOfInput(): void;
   /** The state at a barrier; `toData()` may run later (off the record path) and must see the state as of this call. */
-  snapshot(): { toData(): WindowCheckpoint; watermark: Timestamp };
+  snapshot(): { toData(): WindowOperatorCheckpoint; watermark: Timestamp };
   /** Loads one or several (merged savepoints) snapshots before any input. */
-  restore(parts: readonly WindowCheckpoint[]): void;
+  restore(parts: readonly WindowOperatorCheckpoint[]): void;
   dispose(): void;
 }
 

@@ -1,0 +1,244 @@
+/**
+ * The sliced window engine (tumbling and sliding event-time windows with an
+ * aggregate and the default trigger) against the general engine, which runs
+ * the same configuration when the trigger is a user trigger with the same
+ * behaviour (fast-check, random keyed streams, watermarks incl. backwards
+ * ones, allowed lateness, late output, discarding mode):
+ * - the same results (for tumbling windows in the same order; for sliding
+ *   windows as a multiset: the sliced engine emits a firing window by window,
+ *   key by key per slice), the same late output and late counter;
+ * - a snapshot taken mid-stream, written as plain data after the engine went
+ *   on (copy-on-write), restored into a new engine, continues to the same
+ *   output as the run that never stopped — for the sliced engine's own
+ *   snapshots, and for the general engine's snapshots of tumbling windows;
+ * - the general engine refuses the sliced engine's snapshots with a typed error.
+ */
+import fc from 'fast-check';
+import type { Subscriber } from 'rxjs';
+import {
+  eventTimeTrigger,
+  MetricRegistry,
+  OutputTag,
+  recordBatch,
+  sliding,
+  StreamLiteError,
+  tumbling,
+  watermark,
+  type AggregateFunction,
+  type Element,
+  type WindowOptions,
+  type WindowResult,
+} from '../src';
+import { deserialize, serialize } from '../src/checkpoint/serializer';
+import { sliceEngine } from '../src/window/engines/sliceEngine';
+import type { WindowEngineLike } from '../src/window/engines/WindowEngineLike';
+import { createEngine, type WindowOperatorCheckpoint, type WindowSpec } from '../src/window/windowInternals';
+
+interface Rec {
+  readonly key: string;
+  readonly ts: number;
+  readonly v: number;
+}
+interface CountSum {
+  readonly count: number;
+  readonly sum: number;
+}
+const countAndSum: AggregateFunction<Rec, CountSum, CountSum> = {
+  createAccumulator: () => ({ count: 0, sum: 0 }),
+  add: (r, acc) => ({ count: acc.count + 1, sum: acc.sum + r.v }),
+  getResult: (acc) => acc,
+  merge: (a, b) => ({ count: a.count + b.count, sum: a.sum + b.sum }),
+};
+
+type Step = { kind: 'batch'; records: Rec[] } | { kind: 'wm'; ts: number };
+
+interface Config {
+  readonly shape: { kind: 'tumbling'; size: number; offset: number } | { kind: 'sliding'; size: number; slide: number; offset: number };
+  readonly lateness: number;
+  readonly discarding: boolean;
+  readonly lateOutput: boolean;
+}
+
+const config: fc.Arbitrary<Config> = fc
+  .record({
+    slide: fc.integer({ min: 1, max: 6 }),
+    span: fc.integer({ min: 1, max: 4 }),
+    tumbling: fc.boolean(),
+    offsetFraction: fc.double({ min: -0.99, max: 0.99, noNaN: true }),
+    lateness: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 15 })),
+    discarding: fc.boolean(),
+    lateOutput: fc.boolean(),
+  })
+  .map(({ slide, span, tumbling, offsetFraction, lateness, discarding, lateOutput }): Config => {
+    const size = slide * span;
+    const shape: Config['shape'] = tumbling
+      ? { kind: 'tumbling', size, offset: Math.trunc(offsetFraction * size) }
+      : { kind: 'sliding', size, slide, offset: Math.trunc(offsetFraction * slide) };
+    return { shape, lateness, discarding: discarding && tumbling, lateOutput };
+  });
+
+/** Batches of records around a rising time, some pulled far back (late), watermarks after some batches (sometimes backwards). */
+const steps: fc.Arbitrary<Step[]> = fc
+  .array(
+    fc.record({
+      records: fc.array(
+        fc.record({ key: fc.constantFrom('a', 'b', 'c', 'd'), advance: fc.integer({ min: 0, max: 4 }), back: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 30 })), v: fc.integer({ min: -5, max: 5 }) }),
+        { maxLength: 12 },
+      ),
+      wmLag: fc.option(fc.integer({ min: -2, max: 8 }), { nil: undefined }),
+    }),
+    { maxLength: 14 },
+  )
+  .chain((batches) =>
+    fc.integer({ min: -40, max: 40 }).map((start) => {
+      let now = start;
+      const out: Step[] = [];
+      for (const b of batches) {
+        out.push({ kind: 'batch', records: b.records.map((r) => ((now += r.advance), { key: r.key, ts: now - r.back, v: r.v })) });
+        if (b.wmLag !== undefined) out.push({ kind: 'wm', ts: now - b.wmLag });
+      }
+      return out;
+    }),
+  );
+
+const LATE = new OutputTag<Rec>('late');
+
+function specOf(c: Config, general: boolean, metrics: MetricRegistry): WindowSpec<Rec> {
+  const assigner = c.shape.kind === 'tumbling' ? tumbling<Rec>(c.shape.size, c.shape.offset) : sliding<Rec>(c.shape.size, c.shape.slide, c.shape.offset);
+  const options: WindowOptions<Rec> = {
+    allowedLateness: c.lateness,
+    accumulation: c.discarding ? 'discarding' : 'accumulating',
+    lateOutput: c.lateOutput ? LATE : undefined,
+    metrics,
+    name: 'w',
+    // A user trigger (a copy of the default one) keeps the general engine.
+    trigger: general ? { ...eventTimeTrigger<Rec>() } : undefined,
+  };
+  return { assigner, options };
+}
+
+interface Run {
+  engine: WindowEngineLike;
+  results: [WindowResult<string, CountSum>, number][];
+  late: Rec[];
+  metrics: MetricRegistry;
+}
+
+function start(c: Config, general: boolean): Run {
+  const metrics = new MetricRegistry();
+  const run: Run = { engine: undefined!, results: [], late: [], metrics };
+  const out = {
+    next(e: Element<unknown>) {
+      if (e.kind === 'batch') e.values.forEach((v, i) => run.results.push([v as WindowResult<string, CountSum>, e.timestamps[i]]));
+      else if (e.kind === 'side') run.late.push(...(e.batch.values as Rec[]));
+    },
+  } as unknown as Subscriber<Element<unknown>>;
+  run.engine = createEngine(specOf(c, general, metrics), { kind: 'aggregate', fn: countAndSum }, out);
+  return run;
+}
+
+function feed(run: Run, input: readonly Step[]): void {
+  for (const s of input) {
+    if (s.kind === 'wm') run.engine.processWatermark(s.ts);
+    else if (s.records.length > 0) run.engine.processBatch(recordBatch(s.records, s.records.map((r) => r.ts), s.records.map((r) => r.key)));
+  }
+}
+
+function finish(run: Run, input: readonly Step[]): Run {
+  feed(run, input);
+  run.engine.endOfInput();
+  return run;
+}
+
+const lateCount = (r: Run): number => r.metrics.counter('streamlite_late_records_dropped_total', { operator: 'w' }).value;
+const canonical = (r: Run): string[] => r.results.map(([w, ts]) => JSON.stringify([w, ts])).sort();
+
+function expectSameOutput(c: Config, actual: Run, expected: Run): void {
+  if (c.shape.kind === 'tumbling') expect(actual.results).toEqual(expected.results);
+  else expect(canonical(actual)).toEqual(canonical(expected));
+  expect(actual.late).toEqual(expected.late);
+  expect(lateCount(actual)).toBe(lateCount(expected));
+}
+
+describe('sliced window engine', () => {
+  it('is selected for tumbling and sliding windows with an aggregate and the default trigger, and not otherwise', () => {
+    const fn = { kind: 'aggregate' as const, fn: countAndSum as AggregateFunction<unknown, unknown, unknown> };
+    const m = new MetricRegistry();
+    const base = specOf({ shape: { kind: 'tumbling', size: 10, offset: 0 }, lateness: 0, discarding: false, lateOutput: false }, false, m) as WindowSpec<unknown>;
+    expect(sliceEngine.supports(base, fn)).toBe(true);
+    expect(sliceEngine.supports({ ...base, assigner: sliding(10, 5) }, fn)).toBe(true);
+    expect(sliceEngine.supports({ ...base, assigner: sliding(10, 3) }, fn)).toBe(false); // size not a multiple of the slide
+    expect(sliceEngine.supports({ ...base, options: { ...base.options, trigger: { ...eventTimeTrigger() } } }, fn)).toBe(false);
+    expect(sliceEngine.supports({ ...base, options: { ...base.options, accumulation: 'retracting' } }, fn)).toBe(false);
+    expect(sliceEngine.supports({ ...base, assigner: sliding(10, 5), options: { ...base.options, accumulation: 'discarding' } }, fn)).toBe(false);
+    expect(sliceEngine.supports(base, { kind: 'process', fn: () => undefined })).toBe(false);
+    expect(sliceEngine.supports({ ...base, assigner: tumbling(10, 0, { timeDomain: 'processing' }) }, fn)).toBe(false);
+  });
+
+  it('gives the general engine’s results, late output and late count', () => {
+    fc.assert(
+      fc.property(config, steps, (c, input) => {
+        expectSameOutput(c, finish(start(c, false), input), finish(start(c, true), input));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('restores its own snapshot, taken mid-stream and written after the engine went on, to the uninterrupted output', () => {
+    fc.assert(
+      fc.property(config, steps, fc.nat(), (c, input, at) => {
+        const cut = input.length === 0 ? 0 : at % (input.length + 1);
+        const reference = finish(start(c, true), input);
+        const first = start(c, false);
+        feed(first, input.slice(0, cut));
+        const snap = first.engine.snapshot();
+        const before = first.results.length;
+        const lateAtCut = first.late.length;
+        finish(first, input.slice(cut)); // the engine goes on: the snapshot must not see it
+        const data = deserialize(serialize(snap.toData())) as WindowOperatorCheckpoint;
+        const second = start(c, false);
+        second.engine.restore([data]);
+        finish(second, input.slice(cut));
+        const resumed: Run = { ...second, results: [...first.results.slice(0, before), ...second.results], late: [...first.late.slice(0, lateAtCut), ...second.late] };
+        expectSameOutput(c, { ...resumed, metrics: reference.metrics }, reference);
+        expect(lateCount(first)).toBe(lateCount(reference));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('restores the general engine’s snapshot of tumbling windows', () => {
+    fc.assert(
+      fc.property(config.filter((c) => c.shape.kind === 'tumbling'), steps, fc.nat(), (c, input, at) => {
+        const cut = input.length === 0 ? 0 : at % (input.length + 1);
+        const reference = finish(start(c, true), input);
+        const general = start(c, true);
+        feed(general, input.slice(0, cut));
+        const data = deserialize(serialize(general.engine.snapshot().toData())) as WindowOperatorCheckpoint;
+        const sliced = start(c, false);
+        sliced.engine.restore([data]);
+        finish(sliced, input.slice(cut));
+        expect([...general.results, ...sliced.results]).toEqual(reference.results);
+        expect([...general.late, ...sliced.late]).toEqual(reference.late);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the general engine refuses the sliced engine’s snapshot with a typed error', () => {
+    const c: Config = { shape: { kind: 'tumbling', size: 10, offset: 0 }, lateness: 0, discarding: false, lateOutput: false };
+    const sliced = start(c, false);
+    feed(sliced, [{ kind: 'batch', records: [{ key: 'a', ts: 3, v: 1 }] }]);
+    const data = sliced.engine.snapshot().toData();
+    expect(() => start(c, true).engine.restore([data])).toThrow(StreamLiteError);
+    expect(() => start(c, true).engine.restore([data])).toThrow(/sliced window engine/);
+  });
+
+  it('refuses a snapshot of windows of another size', () => {
+    const c: Config = { shape: { kind: 'tumbling', size: 10, offset: 0 }, lateness: 0, discarding: false, lateOutput: false };
+    const sliced = start(c, false);
+    feed(sliced, [{ kind: 'batch', records: [{ key: 'a', ts: 3, v: 1 }] }]);
+    const data = sliced.engine.snapshot().toData();
+    expect(() => start({ ...c, shape: { kind: 'tumbling', size: 20, offset: 0 } }, false).engine.restore([data])).toThrow(/size 10/);
+  });
+});

@@ -1,13 +1,13 @@
 import { asyncScheduler, isObservable, Subscriber, Subscription, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { FlowGate, withFlowGate } from '../actor/FlowGate';
-import { Mailbox } from '../actor/Mailbox';
+import { LinkedMailbox, type MailboxHandler } from '../actor/Mailbox';
 import type { ControlElement, Element, KeyedElement } from '../core/Element';
 import { recordBatch, sideOutputBatch } from '../core/elementFactories';
 import { InvalidArgumentError, InvalidKeyError, InvalidTimestampError, NotKeyedError, StreamLiteError, UserFunctionError } from '../core/errors';
 import { isValidTimestamp, MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP } from '../core/time';
 import type { Timestamp } from '../core/types';
 import type { OutputTag } from '../route/OutputTag';
-import { invalidKeyReason } from '../state/canonicalKey';
+import { canonicalKey, invalidKeyReason, type CanonicalKey } from '../state/canonicalKey';
 import { HeapKeyedStateBackend, type KeyedStateSnapshotData, type KeyScope } from '../state/HeapKeyedStateBackend';
 import { currentJob } from '../checkpoint/JobContext';
 import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from '../state/KeyedState';
@@ -110,13 +110,12 @@ export interface KeyedProcessOptions {
 
 /** @internal What {@link KeyedProcessOptions.probe} sees of one subscription. */
 export interface KeyedProcessProbe {
-  /** Mailboxes alive now (one per key with work queued or running). */
+  /** Mailboxes with work queued or running (one per busy key; idle keys hold none). */
   mailboxes(): number;
   /** Records and timer calls accepted but not finished. */
   inFlight(): number;
 }
 
-/** One unit of output, in input order: a record's results, or a control element waiting for the records before it. */
 /** @internal What keyedProcess keeps in a checkpoint. */
 interface KeyedProcessCheckpoint {
   readonly state: KeyedStateSnapshotData;
@@ -126,12 +125,19 @@ interface KeyedProcessCheckpoint {
   readonly keyGroups?: KeyGroupRange;
 }
 
-interface Slot<OUT> {
+/** A side output waiting in its slot: tag, value, timestamp. */
+type SideEntry = [OutputTag<unknown>, unknown, Timestamp];
+
+/** One unit of output, in input order: a call's results, or a control element waiting for the records before it. */
+class Slot<OUT> {
   done: boolean;
-  values: OUT[];
-  timestamps: Timestamp[];
-  sides: [OutputTag<unknown>, unknown, Timestamp][] | undefined;
-  control: ControlElement | undefined;
+  /** Results so far: the first one inline (most calls emit one), the others in columns. */
+  count = 0;
+  firstValue: OUT | undefined = undefined;
+  firstTimestamp: Timestamp = NO_TIMESTAMP;
+  moreValues: OUT[] | undefined = undefined;
+  moreTimestamps: Timestamp[] | undefined = undefined;
+  sides: SideEntry[] | undefined = undefined;
   /**
    * Event time to advance to once every slot before this one has finished
    * (a watermark, or the end of input): the timers it fires are emitted ahead
@@ -139,8 +145,171 @@ interface Slot<OUT> {
    */
   advance: Timestamp | undefined;
   /** At end of input: also fire the processing-time timers still pending. */
-  last?: boolean;
+  last = false;
+
+  constructor(
+    readonly control: ControlElement | undefined,
+    advance: Timestamp | undefined,
+  ) {
+    this.done = control !== undefined && advance === undefined;
+    this.advance = advance;
+  }
+
+  /** Adds a result. */
+  push(value: OUT, timestamp: Timestamp): void {
+    if (this.count++ === 0) {
+      this.firstValue = value;
+      this.firstTimestamp = timestamp;
+    } else {
+      (this.moreValues ??= []).push(value);
+      (this.moreTimestamps ??= []).push(timestamp);
+    }
+  }
 }
+
+/** What a call needs of its operator instance. */
+interface CallHost {
+  readonly name: string;
+  /** The operator's current watermark. */
+  readonly watermark: Timestamp;
+  readonly watermarkClock: () => Timestamp;
+  readonly backend: HeapKeyedStateBackend;
+  readonly timers: KeyedTimers;
+  valueDescriptor<S>(stateName: string, defaultValue: S, o: { ttl?: StateTtlConfig } | undefined): ValueStateDescriptor<S>;
+}
+
+/**
+ * One key: its scope, its mailbox, and what its calls reuse — the timer
+ * service, value-state handles, and the two callbacks a Promise settles
+ * through (a key runs one call at a time, so they always mean the call
+ * running in its mailbox).
+ */
+class KeyActor<K, OUT> {
+  readonly mailbox: LinkedMailbox<Call<K, OUT>>;
+  timerService: TimerService | undefined = undefined;
+  /** Value-state handles by state name, with the descriptor each was made for. */
+  valueStates: Map<string, { readonly descriptor: ValueStateDescriptor<unknown>; readonly state: ValueState<unknown> }> | undefined = undefined;
+  readonly fulfilled: () => void;
+  readonly rejected: (err: unknown) => void;
+
+  constructor(
+    readonly scope: KeyScope,
+    handler: MailboxHandler<Call<K, OUT>>,
+    settled: (actor: KeyActor<K, OUT>, err: unknown) => void,
+  ) {
+    this.mailbox = new LinkedMailbox(handler);
+    this.fulfilled = () => settled(this, undefined);
+    this.rejected = (err: unknown) => settled(this, err ?? new Error('promise rejected'));
+  }
+}
+
+/**
+ * One call of the function (for a record, or a timer): its output slot, and
+ * the context and collector the function sees — one object, so a call costs
+ * one allocation. Results and side outputs are accepted while it is open.
+ */
+class Call<K, OUT> extends Slot<OUT> implements OnTimerContext<K>, Collector<OUT> {
+  readonly timestamp: Timestamp | undefined;
+  readonly timeDomain: TimeDomainOfTimer;
+  /** True while the call runs (results accepted). */
+  open = false;
+  nextInMailbox: Call<K, OUT> | undefined = undefined;
+
+  constructor(
+    private readonly host: CallHost,
+    readonly actor: KeyActor<K, OUT>,
+    readonly key: K,
+    /** The record (undefined for a timer). */
+    readonly record: unknown,
+    /** The record's timestamp as it came (NO_TIMESTAMP when it has none), or the timer's time. */
+    readonly time: Timestamp,
+    /** For a timer: the clock that fired it. */
+    readonly timer: TimeDomainOfTimer | undefined,
+  ) {
+    super(undefined, undefined);
+    this.timestamp = time === NO_TIMESTAMP ? undefined : time;
+    this.timeDomain = timer ?? 'event';
+  }
+
+  get currentWatermark(): Timestamp {
+    return this.host.watermark;
+  }
+
+  get timerService(): TimerService {
+    const actor = this.actor;
+    return (actor.timerService ??= this.host.timers.serviceFor(actor.scope, this.host.watermarkClock));
+  }
+
+  getValueState<S>(stateName: string, defaultValue: S, o?: { ttl?: StateTtlConfig }): ValueState<S> {
+    const descriptor = this.host.valueDescriptor(stateName, defaultValue, o);
+    const actor = this.actor;
+    const known = actor.valueStates?.get(stateName);
+    if (known !== undefined && known.descriptor === descriptor) return known.state as ValueState<S>;
+    const state = this.host.backend.value(descriptor, actor.scope);
+    (actor.valueStates ??= new Map()).set(stateName, { descriptor: descriptor as ValueStateDescriptor<unknown>, state: state as ValueState<unknown> });
+    return state;
+  }
+
+  getListState<X>(stateName: string, o: { ttl?: StateTtlConfig } = {}): ListState<X> {
+    return this.host.backend.list(listState<X>(stateName, o), this.actor.scope);
+  }
+
+  getMapState<UK, UV>(stateName: string, o: { ttl?: StateTtlConfig } = {}): MapState<UK, UV> {
+    return this.host.backend.map(mapState<UK, UV>(stateName, o), this.actor.scope);
+  }
+
+  state<S>(descriptor: ValueStateDescriptor<S>): ValueState<S>;
+  state<X>(descriptor: ListStateDescriptor<X>): ListState<X>;
+  state<UK, UV>(descriptor: MapStateDescriptor<UK, UV>): MapState<UK, UV>;
+  state<X>(descriptor: ReducingStateDescriptor<X>): ReducingState<X>;
+  state<IN, ACC, R>(descriptor: AggregatingStateDescriptor<IN, ACC, R>): AggregatingState<IN, R>;
+  state(d: { kind: string }): unknown {
+    const backend = this.host.backend;
+    const scope = this.actor.scope;
+    switch (d.kind) {
+      case 'value':
+        return backend.value(d as ValueStateDescriptor<unknown>, scope);
+      case 'list':
+        return backend.list(d as ListStateDescriptor<unknown>, scope);
+      case 'map':
+        return backend.map(d as MapStateDescriptor<unknown, unknown>, scope);
+      case 'reducing':
+        return backend.reducing(d as ReducingStateDescriptor<unknown>, scope);
+      case 'aggregating':
+        return backend.aggregating(d as AggregatingStateDescriptor<unknown, unknown, unknown>, scope);
+      default:
+        throw new InvalidArgumentError(this.host.name, 'descriptor', 'a state descriptor', d);
+    }
+  }
+
+  output<X>(tag: OutputTag<X>, value: X): void {
+    if (!this.open) throw new StreamLiteError(this.host.name, 'ctx.output() called after the function finished');
+    (this.sides ??= []).push([tag as OutputTag<unknown>, value, this.time]);
+  }
+
+  collect(value: OUT): void {
+    if (!this.open) throw new StreamLiteError(this.host.name, 'collect() called after the function finished');
+    this.push(value, this.time);
+  }
+
+  collectWithTimestamp(value: OUT, ts: Timestamp): void {
+    if (!this.open) throw new StreamLiteError(this.host.name, 'collectWithTimestamp() called after the function finished');
+    if (!isValidTimestamp(ts)) throw new InvalidTimestampError(this.host.name, { value }, ts);
+    this.push(value, ts);
+  }
+
+  /** The record as errors name it. */
+  describe(): { value: unknown; timestamp: Timestamp; key: unknown } {
+    return { value: this.timer === undefined ? this.record : `timer@${this.time}`, timestamp: this.time, key: this.key };
+  }
+}
+
+/** Idle actors kept for reuse (their handles and callbacks) before the idle ones are dropped. */
+const ACTOR_CACHE = 16_384;
+
+/** `Promise.prototype.then` of this realm: a Promise with it settles once, so a key's shared callbacks can follow it. */
+const promiseThen = Promise.prototype.then;
+const RESOLVED = Promise.resolve();
 
 /**
  * The keyed process operator: every key is an actor with its own state,
@@ -205,12 +374,16 @@ export function keyedProcess<T, K, OUT>(
   const partitioned = options.keyGroups !== undefined;
 
   return operate<KeyedElement<T, K>, Element<OUT>>((source, out) => {
-    let watermark = MIN_WATERMARK;
     let ended = false;
     let failed = false;
     const eventTime = new EventTimeScheduler();
-    const backend = new HeapKeyedStateBackend(name, { processingTime: () => processing.now(), eventTime: () => watermark }, maxParallelism);
-    const mailboxes = new Map<unknown, Mailbox>();
+    const watermarkClock = (): Timestamp => host.watermark;
+    const backend = new HeapKeyedStateBackend(name, { processingTime: () => processing.now(), eventTime: watermarkClock }, maxParallelism);
+    /** Actors by canonical key: the busy ones, and idle ones kept for reuse (dropped when there are too many). */
+    const actors = new Map<CanonicalKey, KeyActor<K, OUT>>();
+    let actorLimit = ACTOR_CACHE;
+    /** Actors with work queued or running. */
+    let busyActors = 0;
     const gate = new FlowGate();
     let inFlight = 0;
     const slots: Slot<OUT>[] = [];
@@ -221,6 +394,10 @@ export function keyedProcess<T, K, OUT>(
     const running = new Subscription();
     let draining = false;
     let drainAgain = false;
+    /** A drain is queued as a microtask (calls finished by Promises are emitted together, once per tick). */
+    let drainQueued = false;
+    /** Inside the record loop of a batch: synchronous calls leave their results for the drain at its end. */
+    let inBatch = false;
 
     const fail = (err: unknown): void => {
       if (failed) return;
@@ -237,7 +414,7 @@ export function keyedProcess<T, K, OUT>(
       const fired: Slot<OUT>[] = (timerSlots = []);
       try {
         timers.advanceWatermark(time);
-        if (slot.last === true) {
+        if (slot.last) {
           timers.stop();
           timers.drainProcessing();
         }
@@ -270,58 +447,86 @@ export function keyedProcess<T, K, OUT>(
         draining = false;
       }
     };
+    const queuedDrain = (): void => {
+      drainQueued = false;
+      drain();
+    };
+    /** Drains now, or at the end of the batch being dispatched. */
+    const drainSoon = (): void => {
+      if (!inBatch) drain();
+    };
+
+    // The output being gathered by a drain.
+    let outValues: OUT[] = [];
+    let outTimestamps: Timestamp[] = [];
+    let outSides: SideEntry[] | undefined;
+    const flushRecords = (): void => {
+      if (outValues.length > 0) {
+        out.next(recordBatch(outValues, outTimestamps));
+        outValues = [];
+        outTimestamps = [];
+      }
+    };
+    const flushSides = (): void => {
+      const sides = outSides;
+      if (sides === undefined) return;
+      outSides = undefined;
+      const byTag = new Map<OutputTag<unknown>, [unknown[], Timestamp[]]>();
+      for (const [tag, v, t] of sides) {
+        let cols = byTag.get(tag);
+        if (cols === undefined) byTag.set(tag, (cols = [[], []]));
+        cols[0].push(v);
+        cols[1].push(t);
+      }
+      for (const [tag, [vs, ts]] of byTag) out.next(sideOutputBatch(tag, recordBatch(vs, ts)));
+    };
+    const take = (slot: Slot<OUT>): void => {
+      if (slot.count > 0) {
+        outValues.push(slot.firstValue as OUT);
+        outTimestamps.push(slot.firstTimestamp);
+        const more = slot.moreValues;
+        if (more !== undefined) {
+          const moreTs = slot.moreTimestamps!;
+          for (let i = 0; i < more.length; i++) {
+            outValues.push(more[i]);
+            outTimestamps.push(moreTs[i]);
+          }
+          slot.moreValues = undefined;
+          slot.moreTimestamps = undefined;
+        }
+        slot.count = 0;
+        slot.firstValue = undefined;
+      }
+      if (slot.sides !== undefined) {
+        if (outSides === undefined) outSides = slot.sides;
+        else for (const side of slot.sides) outSides.push(side);
+        slot.sides = undefined;
+      }
+    };
 
     /** Emits finished slots from the head; in unordered mode, also finished records ahead of the first control. */
     const drainOnce = (): void => {
       if (failed) return;
-      let values: OUT[] = [];
-      let timestamps: Timestamp[] = [];
-      const flushRecords = () => {
-        if (values.length > 0) {
-          out.next(recordBatch(values, timestamps));
-          values = [];
-          timestamps = [];
-        }
-      };
-      const sides: [OutputTag<unknown>, unknown, Timestamp][] = [];
-      const flushSides = () => {
-        if (sides.length === 0) return;
-        const byTag = new Map<OutputTag<unknown>, [unknown[], Timestamp[]]>();
-        for (const [tag, v, t] of sides) {
-          let cols = byTag.get(tag);
-          if (cols === undefined) byTag.set(tag, (cols = [[], []]));
-          cols[0].push(v);
-          cols[1].push(t);
-        }
-        sides.length = 0;
-        for (const [tag, [vs, ts]] of byTag) out.next(sideOutputBatch(tag, recordBatch(vs, ts)));
-      };
-      const take = (slot: Slot<OUT>) => {
-        for (let i = 0; i < slot.values.length; i++) {
-          values.push(slot.values[i]);
-          timestamps.push(slot.timestamps[i]);
-        }
-        if (slot.sides) sides.push(...slot.sides);
-        slot.values = EMPTY_VALUES as unknown as OUT[];
-        slot.sides = undefined;
-      };
       for (;;) {
-        if (head < slots.length && !slots[head].done && slots[head].advance !== undefined) {
-          advanceAt(slots[head]);
+        if (head >= slots.length) break;
+        const slot = slots[head];
+        if (!slot.done) {
+          if (slot.advance === undefined) break;
+          advanceAt(slot);
           if (failed) return;
           continue;
         }
-        if (!(head < slots.length && slots[head].done)) break;
-        const slot = slots[head++];
-        if (slot.control !== undefined) {
+        head++;
+        const control = slot.control;
+        if (control !== undefined) {
           flushRecords();
           flushSides();
-          if (slot.control.kind === 'barrier') {
+          if (control.kind === 'barrier') {
             // Every record before the barrier has finished and none after it has started: snapshot now.
-            handle?.snapshotted(slot.control, snapshotNow());
-            out.next(slot.control);
+            handle?.snapshotted(control, snapshotNow());
+            out.next(control);
             resumeHeld();
-          } else out.next(slot.control);
+          } else out.next(control);
         } else take(slot);
       }
       if (!ordered) {
@@ -339,132 +544,110 @@ export function keyedProcess<T, K, OUT>(
       }
     };
 
-    const collectorFor = (slot: Slot<OUT>, timestamp: Timestamp, isOpen: () => boolean): Collector<OUT> => ({
-      collect(value) {
-        if (!isOpen()) throw new StreamLiteError(name, 'collect() called after the function finished');
-        if (slot.values === (EMPTY_VALUES as unknown)) {
-          slot.values = [];
-          slot.timestamps = [];
-        }
-        slot.values.push(value);
-        slot.timestamps.push(timestamp);
-      },
-      collectWithTimestamp(value, ts) {
-        if (!isOpen()) throw new StreamLiteError(name, 'collectWithTimestamp() called after the function finished');
-        if (!isValidTimestamp(ts)) throw new InvalidTimestampError(name, { value }, ts);
-        if (slot.values === (EMPTY_VALUES as unknown)) {
-          slot.values = [];
-          slot.timestamps = [];
-        }
-        slot.values.push(value);
-        slot.timestamps.push(ts);
-      },
-    });
-
     /** Descriptors declared by name through ctx.getValueState, reused while the default and options are the same. */
     const valueDescriptors = new Map<string, ValueStateDescriptor<unknown>>();
-    const valueDescriptor = <S>(stateName: string, defaultValue: S, o: { ttl?: StateTtlConfig } | undefined): ValueStateDescriptor<S> => {
-      const known = valueDescriptors.get(stateName);
-      if (known !== undefined && o === undefined && known.ttl === undefined && Object.is(known.defaultValue, defaultValue)) {
-        return known as ValueStateDescriptor<S>;
-      }
-      const d = valueState(stateName, defaultValue, o ?? {});
-      valueDescriptors.set(stateName, d as ValueStateDescriptor<unknown>);
-      return d;
+    const host = {
+      name,
+      watermark: MIN_WATERMARK,
+      watermarkClock,
+      backend,
+      timers: undefined as unknown as KeyedTimers,
+      valueDescriptor<S>(stateName: string, defaultValue: S, o: { ttl?: StateTtlConfig } | undefined): ValueStateDescriptor<S> {
+        const known = valueDescriptors.get(stateName);
+        if (known !== undefined && o === undefined && known.ttl === undefined && Object.is(known.defaultValue, defaultValue)) {
+          return known as ValueStateDescriptor<S>;
+        }
+        const d = valueState(stateName, defaultValue, o ?? {});
+        valueDescriptors.set(stateName, d as ValueStateDescriptor<unknown>);
+        return d;
+      },
     };
 
-    const contextFor = (scope: KeyScope, slot: Slot<OUT>, timestamp: Timestamp, isOpen: () => boolean, domain?: TimeDomainOfTimer) => {
-      const ctx: OnTimerContext<K> = {
-        key: scope.key as K,
-        timestamp: timestamp === NO_TIMESTAMP ? undefined : timestamp,
-        get currentWatermark() {
-          return watermark;
-        },
-        get timerService() {
-          return timers.serviceFor(scope, () => watermark);
-        },
-        getValueState: <S>(stateName: string, defaultValue: S, o?: { ttl?: StateTtlConfig }) =>
-          backend.value(valueDescriptor(stateName, defaultValue, o), scope),
-        getListState: <X>(stateName: string, o: { ttl?: StateTtlConfig } = {}) => backend.list(listState<X>(stateName, o), scope),
-        getMapState: <UK, UV>(stateName: string, o: { ttl?: StateTtlConfig } = {}) => backend.map(mapState<UK, UV>(stateName, o), scope),
-        state: ((d: { kind: string }) => {
-          switch (d.kind) {
-            case 'value':
-              return backend.value(d as ValueStateDescriptor<unknown>, scope);
-            case 'list':
-              return backend.list(d as ListStateDescriptor<unknown>, scope);
-            case 'map':
-              return backend.map(d as MapStateDescriptor<unknown, unknown>, scope);
-            case 'reducing':
-              return backend.reducing(d as ReducingStateDescriptor<unknown>, scope);
-            case 'aggregating':
-              return backend.aggregating(d as AggregatingStateDescriptor<unknown, unknown, unknown>, scope);
-            default:
-              throw new InvalidArgumentError(name, 'descriptor', 'a state descriptor', d);
-          }
-        }) as unknown as KeyedProcessContext<K>['state'],
-        output<X>(tag: OutputTag<X>, value: X) {
-          if (!isOpen()) throw new StreamLiteError(name, 'ctx.output() called after the function finished');
-          (slot.sides ??= []).push([tag as OutputTag<unknown>, value, timestamp]);
-        },
-        timeDomain: domain ?? 'event',
-      };
-      return ctx;
+    /**
+     * A call has finished (or failed). `later`: it finished through a Promise,
+     * so its results wait for the drain queued for this tick.
+     */
+    const finish = (call: Call<K, OUT>, err: unknown, later: boolean): void => {
+      if (!call.open) return;
+      call.open = false;
+      inFlight--;
+      if (err !== undefined) {
+        fail(err instanceof StreamLiteError ? err : new UserFunctionError(name, call.describe(), err));
+        return;
+      }
+      call.done = true;
+      if (inFlight < maxInFlight) gate.open();
+      call.actor.mailbox.done(call);
+      if (!later) drainSoon();
+      else if (!drainQueued) {
+        drainQueued = true;
+        void RESOLVED.then(queuedDrain);
+      }
+    };
+    const settled = (actor: KeyActor<K, OUT>, err: unknown): void => {
+      const call = actor.mailbox.running;
+      if (call !== undefined) finish(call, err, true);
     };
 
-    /** Runs one call for a key through its mailbox; `call` returns the user function's result. */
-    const dispatch = (
-      scope: KeyScope,
-      slot: Slot<OUT>,
-      record: { value: unknown; timestamp: Timestamp },
-      call: (ctx: OnTimerContext<K>, collector: Collector<OUT>) => ProcessResult,
-      domain?: TimeDomainOfTimer,
-    ): void => {
-      inFlight++;
-      if (inFlight >= maxInFlight) gate.close();
-      let mailbox = mailboxes.get(scope.ck);
-      if (mailbox === undefined) {
-        const created = new Mailbox(() => mailboxes.delete(scope.ck));
-        mailbox = created;
-        mailboxes.set(scope.ck, created);
-      }
-      mailbox.post((done) => {
-        let open = true;
-        const finish = (err?: unknown) => {
-          if (!open) return;
-          open = false;
-          inFlight--;
-          if (err !== undefined) {
-            fail(err instanceof StreamLiteError ? err : new UserFunctionError(name, { value: record.value, timestamp: record.timestamp, key: scope.key }, err));
-            return;
-          }
-          slot.done = true;
-          if (inFlight < maxInFlight) gate.open();
-          done();
-          drain();
-        };
+    /** Runs the calls of every key's mailbox. */
+    const handler: MailboxHandler<Call<K, OUT>> = {
+      run(call) {
         if (failed) return;
+        call.open = true;
         let result: ProcessResult;
         try {
-          result = call(contextFor(scope, slot, record.timestamp, () => open, domain), collectorFor(slot, record.timestamp, () => open));
+          result = call.timer === undefined ? processElement(call.record as T, call, call) : onTimer!(call.time, call, call);
         } catch (err) {
-          finish(err);
+          finish(call, err, false);
           return;
         }
-        if (result == null) finish();
-        else if (isObservable(result)) {
-          running.add(result.subscribe({ error: (err: unknown) => finish(err ?? new Error('observable errored')), complete: () => finish() }));
+        if (result == null) finish(call, undefined, false);
+        else if ((result as Promise<unknown>).then === promiseThen) {
+          // a Promise settles once, and this key runs nothing else until it has: the key's own callbacks serve
+          void (result as Promise<unknown>).then(call.actor.fulfilled, call.actor.rejected);
+        } else if (isObservable(result)) {
+          running.add(
+            result.subscribe({
+              error: (err: unknown) => finish(call, err ?? new Error('observable errored'), false),
+              complete: () => finish(call, undefined, false),
+            }),
+          );
         } else if (typeof (result as PromiseLike<unknown>).then === 'function') {
           (result as PromiseLike<unknown>).then(
-            () => finish(),
-            (err: unknown) => finish(err ?? new Error('promise rejected')),
+            () => finish(call, undefined, false),
+            (err: unknown) => finish(call, err ?? new Error('promise rejected'), false),
           );
-        } else finish();
-      });
+        } else finish(call, undefined, false);
+      },
+      idle() {
+        busyActors--;
+      },
+    };
+
+    /** The actor of a key (kept while busy; idle ones are reused until there are too many). */
+    const actorOf = (ck: CanonicalKey, key: unknown): KeyActor<K, OUT> => {
+      let actor = actors.get(ck);
+      if (actor === undefined) {
+        if (actors.size >= actorLimit) {
+          for (const [k, a] of actors) if (!a.mailbox.isBusy) actors.delete(k);
+          actorLimit = Math.max(ACTOR_CACHE, 2 * actors.size);
+        }
+        actor = new KeyActor<K, OUT>({ ck, key }, handler, settled);
+        actors.set(ck, actor);
+      }
+      return actor;
+    };
+
+    /** Runs one call through its key's mailbox. */
+    const dispatch = (actor: KeyActor<K, OUT>, call: Call<K, OUT>): void => {
+      inFlight++;
+      if (inFlight >= maxInFlight) gate.close();
+      if (!actor.mailbox.isBusy) busyActors++;
+      actor.mailbox.post(call);
     };
 
     const newSlot = (control?: ControlElement, advance?: Timestamp): Slot<OUT> => {
-      const slot: Slot<OUT> = { done: control !== undefined && advance === undefined, values: EMPTY_VALUES as unknown as OUT[], timestamps: EMPTY_TIMESTAMPS as number[], sides: undefined, control, advance };
+      const slot = new Slot<OUT>(control, advance);
       slots.push(slot);
       return slot;
     };
@@ -475,13 +658,14 @@ export function keyedProcess<T, K, OUT>(
       processing,
       (scope, time, domain) => {
         if (onTimer === undefined) return;
-        let slot: Slot<OUT>;
-        if (timerSlots !== undefined) timerSlots.push((slot = { done: false, values: EMPTY_VALUES as unknown as OUT[], timestamps: EMPTY_TIMESTAMPS as number[], sides: undefined, control: undefined, advance: undefined }));
-        else slot = newSlot();
-        dispatch(scope, slot, { value: `timer@${time}`, timestamp: time }, (ctx, collector) => onTimer(time, ctx, collector), domain);
+        const call = new Call<K, OUT>(host, actorOf(scope.ck, scope.key), scope.key as K, undefined, time, domain);
+        if (timerSlots !== undefined) timerSlots.push(call);
+        else slots.push(call);
+        dispatch(call.actor, call);
       },
       (err) => fail(err),
     );
+    host.timers = timers;
 
     // ── checkpoints: the barrier waits for the records before it; input after it is held until it has passed.
     let holding = false;
@@ -489,7 +673,7 @@ export function keyedProcess<T, K, OUT>(
     const snapshotNow = () => {
       const state = backend.snapshot();
       const timerData = timers.snapshot();
-      const wm = watermark;
+      const wm = host.watermark;
       return {
         toData: (): KeyedProcessCheckpoint => ({ state: state.toData(), timers: timerData, watermark: wm, keyGroups }),
         watermark: wm,
@@ -515,7 +699,7 @@ export function keyedProcess<T, K, OUT>(
       checkRestoredCoverage(name, parts, keyGroups, maxParallelism);
       backend.restore(parts.map((p) => p.state), keyGroups);
       timers.restore(parts.map((p) => p.timers), keyGroups, maxParallelism, (key) => backend.scopeOf(key));
-      watermark = restoredWatermark(parts.map((p) => p.watermark), watermark);
+      host.watermark = restoredWatermark(parts.map((p) => p.watermark), host.watermark);
     }
     const hold = <A>(fn: (arg: A) => void) => (arg: A): void => {
       if (holding) held.push(() => fn(arg));
@@ -534,27 +718,35 @@ export function keyedProcess<T, K, OUT>(
         drain();
       }),
     });
-    options.probe?.({ mailboxes: () => mailboxes.size, inFlight: () => inFlight });
+    options.probe?.({ mailboxes: () => busyActors, inFlight: () => inFlight });
     const subscription = withFlowGate(gate, () =>
       subscribeElements<T, OUT>(name, source as Observable<Element<T>>, control, {
         batch: hold((batch: import('../core/Element').RecordBatch<T>) => {
           const keys = batch.keys as readonly K[] | undefined;
           if (keys === undefined) throw new NotKeyedError(name);
           const { values, timestamps } = batch;
-          for (let i = 0; i < values.length; i++) {
-            const reason = invalidKeyReason(keys[i]);
-            if (reason !== undefined) throw new InvalidKeyError(name, { value: values[i], timestamp: timestamps[i] }, keys[i], reason);
-            if (partitioned) checkKeyInKeyGroups(name, keys[i], keyGroups, maxParallelism, { value: values[i], timestamp: timestamps[i], key: keys[i] });
-            const scope = backend.scopeOf(keys[i]);
-            const value = values[i];
-            dispatch(scope, newSlot(), { value, timestamp: timestamps[i] }, (ctx, collector) => processElement(value, ctx, collector));
+          const outer = inBatch;
+          inBatch = true;
+          try {
+            for (let i = 0; i < values.length; i++) {
+              const key = keys[i];
+              const reason = invalidKeyReason(key);
+              if (reason !== undefined) throw new InvalidKeyError(name, { value: values[i], timestamp: timestamps[i] }, key, reason);
+              if (partitioned) checkKeyInKeyGroups(name, key, keyGroups, maxParallelism, { value: values[i], timestamp: timestamps[i], key });
+              const actor = actorOf(canonicalKey(key), key);
+              const call = new Call<K, OUT>(host, actor, key, values[i], timestamps[i], undefined);
+              slots.push(call);
+              dispatch(actor, call);
+            }
+          } finally {
+            inBatch = outer;
           }
           drain();
         }),
         watermark: hold((wm: import('../core/Element').Watermark) => {
-          if (wm.timestamp > watermark) {
-            watermark = wm.timestamp;
-            newSlot(wm, watermark);
+          if (wm.timestamp > host.watermark) {
+            host.watermark = wm.timestamp;
+            newSlot(wm, host.watermark);
           } else newSlot(wm);
           drain();
         }),
@@ -577,7 +769,7 @@ export function keyedProcess<T, K, OUT>(
         }),
         end: hold<void>(() => {
           // once every record has finished: every event-time timer, then the pending processing-time ones
-          watermark = MAX_WATERMARK;
+          host.watermark = MAX_WATERMARK;
           const slot = newSlot(undefined, MAX_WATERMARK);
           slot.last = true;
           drain();
@@ -592,7 +784,3 @@ export function keyedProcess<T, K, OUT>(
     };
   }) as unknown as OperatorFunction<KeyedElement<T, K>, Element<OUT>>;
 }
-
-/** Shared empty columns of a slot with no result yet (replaced on the first collect). */
-const EMPTY_VALUES: readonly never[] = Object.freeze([]);
-const EMPTY_TIMESTAMPS: readonly number[] = Object.freeze([]);

@@ -11,6 +11,8 @@
  *   on (copy-on-write), restored into a new engine, continues to the same
  *   output as the run that never stopped — for the sliced engine's own
  *   snapshots, and for the general engine's snapshots of tumbling windows;
+ * - accumulators updated in place (`copyAccumulator`) give the same, and
+ *   neither a snapshot nor an emitted result sees later changes;
  * - the general engine refuses the sliced engine's snapshots with a typed error.
  */
 import fc from 'fast-check';
@@ -50,6 +52,15 @@ const countAndSum: AggregateFunction<Rec, CountSum, CountSum> = {
   merge: (a, b) => ({ count: a.count + b.count, sum: a.sum + b.sum }),
 };
 
+/** The same, updated in place; `getResult` returns the accumulator itself, so results must be handed copies. */
+const countAndSumInPlace: AggregateFunction<Rec, { count: number; sum: number }, CountSum> = {
+  createAccumulator: () => ({ count: 0, sum: 0 }),
+  add: (r, acc) => ((acc.count += 1), (acc.sum += r.v), acc),
+  getResult: (acc) => acc,
+  merge: (a, b) => ((a.count += b.count), (a.sum += b.sum), a),
+  copyAccumulator: (acc) => ({ ...acc }),
+};
+
 type Step = { kind: 'batch'; records: Rec[] } | { kind: 'wm'; ts: number };
 
 interface Config {
@@ -57,6 +68,7 @@ interface Config {
   readonly lateness: number;
   readonly discarding: boolean;
   readonly lateOutput: boolean;
+  readonly inPlace: boolean;
 }
 
 const config: fc.Arbitrary<Config> = fc
@@ -68,13 +80,14 @@ const config: fc.Arbitrary<Config> = fc
     lateness: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 15 })),
     discarding: fc.boolean(),
     lateOutput: fc.boolean(),
+    inPlace: fc.boolean(),
   })
-  .map(({ slide, span, tumbling, offsetFraction, lateness, discarding, lateOutput }): Config => {
+  .map(({ slide, span, tumbling, offsetFraction, lateness, discarding, lateOutput, inPlace }): Config => {
     const size = slide * span;
     const shape: Config['shape'] = tumbling
       ? { kind: 'tumbling', size, offset: Math.trunc(offsetFraction * size) }
       : { kind: 'sliding', size, slide, offset: Math.trunc(offsetFraction * slide) };
-    return { shape, lateness, discarding: discarding && tumbling, lateOutput };
+    return { shape, lateness, discarding: discarding && tumbling, lateOutput, inPlace };
   });
 
 /** Batches of records around a rising time, some pulled far back (late), watermarks after some batches (sometimes backwards). */
@@ -133,7 +146,8 @@ function start(c: Config, general: boolean): Run {
       else if (e.kind === 'side') run.late.push(...(e.batch.values as Rec[]));
     },
   } as unknown as Subscriber<Element<unknown>>;
-  run.engine = createEngine(specOf(c, general, metrics), { kind: 'aggregate', fn: countAndSum }, out);
+  const fn = (c.inPlace ? countAndSumInPlace : countAndSum) as AggregateFunction<Rec, CountSum, CountSum>;
+  run.engine = createEngine(specOf(c, general, metrics), { kind: 'aggregate', fn }, out);
   return run;
 }
 
@@ -164,7 +178,7 @@ describe('sliced window engine', () => {
   it('is selected for tumbling and sliding windows with an aggregate and the default trigger, and not otherwise', () => {
     const fn = { kind: 'aggregate' as const, fn: countAndSum as AggregateFunction<unknown, unknown, unknown> };
     const m = new MetricRegistry();
-    const base = specOf({ shape: { kind: 'tumbling', size: 10, offset: 0 }, lateness: 0, discarding: false, lateOutput: false }, false, m) as WindowSpec<unknown>;
+    const base = specOf({ shape: { kind: 'tumbling', size: 10, offset: 0 }, lateness: 0, discarding: false, lateOutput: false, inPlace: false }, false, m) as WindowSpec<unknown>;
     expect(sliceEngine.supports(base, fn)).toBe(true);
     expect(sliceEngine.supports({ ...base, assigner: sliding(10, 5) }, fn)).toBe(true);
     expect(sliceEngine.supports({ ...base, assigner: sliding(10, 3) }, fn)).toBe(false); // size not a multiple of the slide
@@ -226,7 +240,7 @@ describe('sliced window engine', () => {
   });
 
   it('the general engine refuses the sliced engine’s snapshot with a typed error', () => {
-    const c: Config = { shape: { kind: 'tumbling', size: 10, offset: 0 }, lateness: 0, discarding: false, lateOutput: false };
+    const c: Config = { shape: { kind: 'tumbling', size: 10, offset: 0 }, lateness: 0, discarding: false, lateOutput: false, inPlace: false };
     const sliced = start(c, false);
     feed(sliced, [{ kind: 'batch', records: [{ key: 'a', ts: 3, v: 1 }] }]);
     const data = sliced.engine.snapshot().toData();
@@ -235,7 +249,7 @@ describe('sliced window engine', () => {
   });
 
   it('refuses a snapshot of windows of another size', () => {
-    const c: Config = { shape: { kind: 'tumbling', size: 10, offset: 0 }, lateness: 0, discarding: false, lateOutput: false };
+    const c: Config = { shape: { kind: 'tumbling', size: 10, offset: 0 }, lateness: 0, discarding: false, lateOutput: false, inPlace: false };
     const sliced = start(c, false);
     feed(sliced, [{ kind: 'batch', records: [{ key: 'a', ts: 3, v: 1 }] }]);
     const data = sliced.engine.snapshot().toData();

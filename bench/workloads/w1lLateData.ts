@@ -18,7 +18,7 @@ import { type Event, keyedEvents, windowChecksum, type WindowRun } from '../lib/
 import { defineWorkload } from './types';
 import {
   collectWithSide,
-  countAndSum,
+  countAndSumInPlace,
   handTumbling,
   lateCounter,
   OUT_OF_ORDERNESS_MS,
@@ -50,7 +50,7 @@ export const w1lLateData = defineWorkload<readonly Event[], WindowRun>({
         .window(tumbling(WINDOW_MS), { metrics, name: 'w1l' })
         .allowedLateness(W1L_ALLOWED_LATENESS_MS)
         .sideOutputLateData(lateTag)
-        .aggregate(countAndSum);
+        .aggregate(countAndSumInPlace);
       const [results, late] = await collectWithSide(windowed, lateTag);
       return { results, late, lateCount: lateCounter(metrics, 'w1l') };
     },

@@ -15,7 +15,7 @@
 import { boundedOutOfOrderness, MetricRegistry, sliding, StreamLite } from '../../src';
 import { type Event, keyedEvents, windowChecksum, type WindowRun } from '../lib/eventData';
 import { defineWorkload } from './types';
-import { countAndSum, handWindows, lateCounter, OUT_OF_ORDERNESS_MS, W1_RECORDS, w1Spec, WINDOW_MS } from './w1Tumbling';
+import { countAndSumInPlace, handWindows, lateCounter, OUT_OF_ORDERNESS_MS, W1_RECORDS, w1Spec, WINDOW_MS } from './w1Tumbling';
 
 export const W3_SLIDE_MS = 1_000;
 /** Default records: half of W1's default (the time budget of a full run). */
@@ -36,7 +36,7 @@ export const w3Sliding = defineWorkload<readonly Event[], WindowRun>({
         .assignTimestampsAndWatermarks(boundedOutOfOrderness(OUT_OF_ORDERNESS_MS))
         .keyBy((e) => e.k)
         .window(sliding(WINDOW_MS, W3_SLIDE_MS), { metrics, name: 'w3' })
-        .aggregate(countAndSum)
+        .aggregate(countAndSumInPlace)
         .collect();
       return { results, late: [], lateCount: lateCounter(metrics, 'w3') };
     },

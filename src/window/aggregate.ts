@@ -13,9 +13,10 @@ function checkAggregate(fn: unknown): void {
     typeof f.createAccumulator !== 'function' ||
     typeof f.add !== 'function' ||
     typeof f.getResult !== 'function' ||
-    typeof f.merge !== 'function'
+    typeof f.merge !== 'function' ||
+    (f.copyAccumulator !== undefined && typeof f.copyAccumulator !== 'function')
   ) {
-    throw new InvalidArgumentError('aggregate', 'fn', 'an AggregateFunction (createAccumulator, add, getResult, merge) such as count()', fn);
+    throw new InvalidArgumentError('aggregate', 'fn', 'an AggregateFunction (createAccumulator, add, getResult, merge, optionally copyAccumulator) such as count()', fn);
   }
 }
 

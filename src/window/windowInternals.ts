@@ -12,7 +12,7 @@ import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP } from '../core/time';
 import type { Duration, Timestamp } from '../core/types';
 import { Counter } from '../metrics/Counter';
 import type { MetricRegistry } from '../metrics/MetricRegistry';
-import type { AggregateFunction } from '../operators/AggregateFunction';
+import { immutableAggregate, type AggregateFunction } from '../operators/AggregateFunction';
 import { elementOperator } from '../operators/operate';
 import { currentJob } from '../checkpoint/JobContext';
 import { BUILTIN_EVENT_TIME_TRIGGERS } from './triggers/eventTimeTrigger';
@@ -224,8 +224,8 @@ export function windowOperator<T, K, ACC, R, OUT>(
   }) as OperatorFunction<KeyedElement<T, K>, Element<OUT>>;
 }
 
-/** Specialised engines, tried in order; the general engine runs whatever none of them supports. */
-const SPECIALISED: readonly WindowEngineFactory[] = [sliceEngine, sessionEngine];
+/** Specialised engines after the sliced one, tried in order; the general engine runs whatever none of them supports. */
+const SPECIALISED: readonly WindowEngineFactory[] = [sessionEngine];
 
 /** @internal The engine for a window configuration: the first specialised one that supports it, else the general one (exported for tests). */
 export function createEngine<T, K, ACC, R, OUT>(
@@ -235,8 +235,12 @@ export function createEngine<T, K, ACC, R, OUT>(
 ): WindowEngineLike {
   const s = spec as WindowSpec<unknown>;
   const f = fn as unknown as WindowFunctionSpec<unknown, unknown, unknown, unknown, unknown>;
-  for (const factory of SPECIALISED) if (factory.supports(s, f)) return factory.create(s, f, out as Subscriber<Element<unknown>>);
-  return new WindowEngine<T, K, ACC, R, OUT>(spec, fn, out);
+  if (sliceEngine.supports(s, f)) return sliceEngine.create(s, f, out as Subscriber<Element<unknown>>);
+  // The other engines keep accumulators immutable: an in-place aggregate function works on copies there.
+  const viewed = fn.kind === 'aggregate' ? { ...fn, fn: immutableAggregate(fn.fn) } : fn;
+  const v = viewed as unknown as WindowFunctionSpec<unknown, unknown, unknown, unknown, unknown>;
+  for (const factory of SPECIALISED) if (factory.supports(s, v)) return factory.create(s, v, out as Subscriber<Element<unknown>>);
+  return new WindowEngine<T, K, ACC, R, OUT>(spec, viewed, out);
 }
 
 /**

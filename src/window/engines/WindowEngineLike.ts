@@ -8,8 +8,10 @@ import type { WindowFunctionSpec, WindowOperatorCheckpoint, WindowSpec } from '.
  * What the window operator drives: one instance per subscription. The general
  * engine (`WindowEngine` in windowInternals.ts) runs every assigner, trigger,
  * evictor and mode; specialised engines run common shapes faster and must be
- * observably identical to it — same results, panes, late output, counter and
- * checkpoint format (a snapshot of one restores into the other).
+ * observably identical to it — same results, panes, late output and counter.
+ * A specialised engine may write its own checkpoint form (the sliced engine
+ * does: slices, not windows); it then restores the general engine's form
+ * where it can, and the general engine refuses its form with a typed error.
  */
 export interface WindowEngineLike {
   processBatch(batch: RecordBatch<unknown>): void;

@@ -53,6 +53,12 @@ interface Slice<ACC> {
   readonly keys: number[];
   /** True while a snapshot holds `accs`: the next write copies it first. */
   shared: boolean;
+  /**
+   * In-place accumulators (`copyAccumulator`) after a snapshot: 1 for key ids
+   * whose accumulator was copied since (ids past the end were created since);
+   * undefined when no snapshot holds any of them.
+   */
+  owned: Uint8Array | undefined;
 }
 
 /** A window `[start, start + size)`: its firing bookkeeping (its contents are its slices'). */
@@ -109,6 +115,8 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
   private readonly lateCounter: Counter;
   private readonly name: string;
   private readonly agg: AggregateFunction<T, ACC, R>;
+  /** The function's copy when its accumulators are updated in place. */
+  private readonly copy: ((acc: ACC) => ACC) | undefined;
   private readonly maxParallelism: number;
   private readonly keyGroups: KeyGroupRange;
   private keysChecked: number;
@@ -152,6 +160,8 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
     this.lateOutput = o.lateOutput;
     this.name = o.name ?? 'window';
     this.agg = fn;
+    const copy = fn.copyAccumulator;
+    this.copy = copy === undefined ? undefined : (acc) => copy.call(fn, acc);
     this.maxParallelism = o.maxParallelism ?? DEFAULT_MAX_PARALLELISM;
     this.keyGroups = checkKeyGroupsOption(this.name, o.keyGroups, this.maxParallelism);
     this.keysChecked = o.keyGroups === undefined ? Infinity : 0;
@@ -195,6 +205,11 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
         if (acc === undefined) {
           if (!this.touched(slice, keyId)) slice.keys.push(keyId);
           acc = agg.createAccumulator();
+          if (slice.owned !== undefined && keyId < slice.owned.length) slice.owned[keyId] = 1;
+        } else if (slice.owned !== undefined && keyId < slice.owned.length && slice.owned[keyId] === 0) {
+          // In place: the snapshot still holds this accumulator.
+          acc = this.copy!(acc);
+          slice.owned[keyId] = 1;
         }
         accs[keyId] = agg.add(values[i], acc);
       } catch (err) {
@@ -212,7 +227,7 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
     if (expiry <= this.watermark) return undefined;
     let slice = this.slices.get(start);
     if (slice !== undefined) return slice;
-    slice = { start, expiry, accs: [], keys: [], shared: false };
+    slice = { start, expiry, accs: [], keys: [], shared: false, owned: undefined };
     this.slices.set(start, slice);
     insertSorted(this.sliceList, slice);
     // The windows holding the slice that are not late yet (the later ones; windows are late from the earliest on).
@@ -283,9 +298,14 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
     let acc: ACC | undefined;
     for (let j = 0, a = w.start; j < this.span; j++, a += this.slide) {
       const part = this.slices.get(a)?.accs[keyId];
-      if (part !== undefined) acc = acc === undefined ? part : this.merge(acc, part, keyId);
+      if (part !== undefined) acc = acc === undefined ? this.own(part) : this.merge(acc, part, keyId);
     }
     return acc;
+  }
+
+  /** An accumulator the caller may change: a copy for in-place functions. */
+  private own(acc: ACC): ACC {
+    return this.copy === undefined ? acc : this.copy(acc);
   }
 
   private merge(a: ACC, b: ACC, keyId: number): ACC {
@@ -326,7 +346,7 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
           const acc = combined[keyId];
           if (acc === undefined) {
             order.push(keyId);
-            combined[keyId] = part;
+            combined[keyId] = this.own(part);
           } else {
             combined[keyId] = this.merge(acc, part, keyId);
           }
@@ -362,7 +382,7 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
     }
     let value: R;
     try {
-      value = this.agg.getResult(acc);
+      value = this.agg.getResult(this.own(acc));
     } catch (err) {
       throw new UserFunctionError(this.name, { value: acc, key: this.keys.keyOf(keyId) }, err);
     }
@@ -380,6 +400,7 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
   private unshare(slice: Slice<ACC>): void {
     slice.accs = slice.accs.slice();
     slice.shared = false;
+    if (this.copy !== undefined) slice.owned = new Uint8Array(this.keys.size);
   }
 
   // ── watermarks and end ────────────────────────────────────────────────
@@ -521,7 +542,7 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
       for (const s of data.slices) {
         let slice = this.slices.get(s.start);
         if (slice === undefined) {
-          slice = { start: s.start, expiry: this.cleanupOf(s.start), accs: [], keys: [], shared: false };
+          slice = { start: s.start, expiry: this.cleanupOf(s.start), accs: [], keys: [], shared: false, owned: undefined };
           this.slices.set(s.start, slice);
           insertSorted(this.sliceList, slice);
         }

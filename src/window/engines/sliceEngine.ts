@@ -183,20 +183,24 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
     const offset = this.offset;
     const agg = this.agg;
     const interner = this.keys;
+    const watermark = this.watermark;
+    let last = this.lastSlice;
     for (let i = 0; i < n; i++) {
       const ts = timestamps[i];
       if (ts === NO_TIMESTAMP) throw new MissingTimestampError(this.name, { value: values[i], key: keys[i] });
       const keyId = interner.intern(keys[i]);
       if (keyId >= this.keysChecked) this.checkNewKey(keyId, values[i], ts);
-      const start = ts - (((ts - offset) % slide) + slide) % slide;
-      let slice = this.lastSlice;
-      if (slice === undefined || slice.start !== start || slice.expiry <= this.watermark) {
+      let rem = (ts - offset) % slide;
+      if (rem < 0) rem += slide;
+      const start = ts - rem;
+      let slice = last;
+      if (slice === undefined || slice.start !== start || slice.expiry <= watermark) {
         slice = this.sliceAt(start);
         if (slice === undefined) {
           this.dropLate(values[i], ts);
           continue;
         }
-        this.lastSlice = slice;
+        last = slice;
       }
       if (slice.shared) this.unshare(slice);
       const accs = slice.accs;
@@ -216,8 +220,9 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
         throw new UserFunctionError(this.name, { value: values[i], timestamp: ts, key: keys[i] }, err);
       }
       // Some window holding this slice already fired (the one ending first fires at start + slide − 1): LATE panes.
-      if (this.watermark >= start + slide - 1 || this.skips > 0) this.afterLateAdd(slice, keyId);
+      if (watermark >= start + slide - 1 || this.skips > 0) this.afterLateAdd(slice, keyId);
     }
+    this.lastSlice = last;
     this.flush();
   }
 
@@ -367,6 +372,11 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
     }
   }
 
+  /**
+   * Emits the key's pane of `w`. `acc` is handed to `getResult` as is when it
+   * can never change again (a combined copy, or the window's last pane —
+   * its slice goes with it); otherwise an in-place accumulator is copied.
+   */
   private emit(w: Win, keyId: number, acc: ACC, timing: PaneTiming, isLast: boolean): void {
     let index = 0;
     if (this.trackPanes) {
@@ -382,7 +392,7 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
     }
     let value: R;
     try {
-      value = this.agg.getResult(this.own(acc));
+      value = this.agg.getResult(isLast || this.span > 1 ? acc : this.own(acc));
     } catch (err) {
       throw new UserFunctionError(this.name, { value: acc, key: this.keys.keyOf(keyId) }, err);
     }

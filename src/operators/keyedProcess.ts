@@ -134,18 +134,18 @@ class Slot<OUT> {
   /** Results so far: the first one inline (most calls emit one), the others in columns. */
   count = 0;
   firstValue: OUT | undefined = undefined;
-  firstTimestamp: Timestamp = NO_TIMESTAMP;
+  /** The first result's timestamp, when it is not the call's own (undefined: the call's own). */
+  firstTimestamp: Timestamp | undefined = undefined;
   moreValues: OUT[] | undefined = undefined;
   moreTimestamps: Timestamp[] | undefined = undefined;
   sides: SideEntry[] | undefined = undefined;
   /**
    * Event time to advance to once every slot before this one has finished
-   * (a watermark, or the end of input): the timers it fires are emitted ahead
-   * of it, and see the timers registered by the records before it.
+   * (a watermark, or — with no control element — the end of input, which also
+   * fires the processing-time timers still pending): the timers it fires are
+   * emitted ahead of it, and see the timers registered by the records before it.
    */
   advance: Timestamp | undefined;
-  /** At end of input: also fire the processing-time timers still pending. */
-  last = false;
 
   constructor(
     readonly control: ControlElement | undefined,
@@ -155,16 +155,16 @@ class Slot<OUT> {
     this.advance = advance;
   }
 
-  /** Adds a result. */
-  push(value: OUT, timestamp: Timestamp): void {
-    if (this.count++ === 0) {
-      this.firstValue = value;
-      this.firstTimestamp = timestamp;
-    } else {
-      (this.moreValues ??= []).push(value);
-      (this.moreTimestamps ??= []).push(timestamp);
-    }
+  /** The timestamp of results collected without one. */
+  get time(): Timestamp {
+    return NO_TIMESTAMP;
   }
+}
+
+/** The columns a call reads its record and timestamp from: its batch's (a timer's own for a timer). */
+interface Columns {
+  readonly values: readonly unknown[];
+  readonly timestamps: readonly Timestamp[];
 }
 
 /** What a call needs of its operator instance. */
@@ -178,26 +178,33 @@ interface CallHost {
   valueDescriptor<S>(stateName: string, defaultValue: S, o: { ttl?: StateTtlConfig } | undefined): ValueStateDescriptor<S>;
 }
 
+/** A value-state handle kept by a key, with the descriptor it was made for. */
+interface KeptValueState {
+  readonly descriptor: ValueStateDescriptor<unknown>;
+  readonly state: ValueState<unknown>;
+}
+
 /**
- * One key: its scope, its mailbox, and what its calls reuse — the timer
- * service, value-state handles, and the two callbacks a Promise settles
+ * One key: its scope, its mailbox (it is one), and what its calls reuse — the
+ * timer service, value-state handles, and the two callbacks a Promise settles
  * through (a key runs one call at a time, so they always mean the call
  * running in its mailbox).
  */
-class KeyActor<K, OUT> {
-  readonly mailbox: LinkedMailbox<Call<K, OUT>>;
+class KeyActor<K, OUT> extends LinkedMailbox<Call<K, OUT>> {
   timerService: TimerService | undefined = undefined;
-  /** Value-state handles by state name, with the descriptor each was made for. */
-  valueStates: Map<string, { readonly descriptor: ValueStateDescriptor<unknown>; readonly state: ValueState<unknown> }> | undefined = undefined;
+  /** The value state this key's calls declared first (most functions use one or two), then the others by name. */
+  firstState: KeptValueState | undefined = undefined;
+  otherStates: Map<string, KeptValueState> | undefined = undefined;
   readonly fulfilled: () => void;
   readonly rejected: (err: unknown) => void;
 
   constructor(
+    readonly host: CallHost,
     readonly scope: KeyScope,
     handler: MailboxHandler<Call<K, OUT>>,
     settled: (actor: KeyActor<K, OUT>, err: unknown) => void,
   ) {
-    this.mailbox = new LinkedMailbox(handler);
+    super(handler);
     this.fulfilled = () => settled(this, undefined);
     this.rejected = (err: unknown) => settled(this, err ?? new Error('promise rejected'));
   }
@@ -206,56 +213,75 @@ class KeyActor<K, OUT> {
 /**
  * One call of the function (for a record, or a timer): its output slot, and
  * the context and collector the function sees — one object, so a call costs
- * one allocation. Results and side outputs are accepted while it is open.
+ * one allocation (the record and its timestamp are read from the batch, so
+ * no number is boxed). Results and side outputs are accepted while it is open.
  */
 class Call<K, OUT> extends Slot<OUT> implements OnTimerContext<K>, Collector<OUT> {
-  readonly timestamp: Timestamp | undefined;
-  readonly timeDomain: TimeDomainOfTimer;
   /** True while the call runs (results accepted). */
   open = false;
   nextInMailbox: Call<K, OUT> | undefined = undefined;
 
   constructor(
-    private readonly host: CallHost,
     readonly actor: KeyActor<K, OUT>,
     readonly key: K,
-    /** The record (undefined for a timer). */
-    readonly record: unknown,
-    /** The record's timestamp as it came (NO_TIMESTAMP when it has none), or the timer's time. */
-    readonly time: Timestamp,
+    private readonly columns: Columns,
+    private readonly index: number,
     /** For a timer: the clock that fired it. */
     readonly timer: TimeDomainOfTimer | undefined,
   ) {
     super(undefined, undefined);
-    this.timestamp = time === NO_TIMESTAMP ? undefined : time;
-    this.timeDomain = timer ?? 'event';
+  }
+
+  /** The record (undefined for a timer). */
+  get record(): unknown {
+    return this.columns.values[this.index];
+  }
+
+  /** The record's timestamp as it came (NO_TIMESTAMP when it has none), or the timer's time. */
+  override get time(): Timestamp {
+    return this.columns.timestamps[this.index];
+  }
+
+  get timestamp(): Timestamp | undefined {
+    const t = this.columns.timestamps[this.index];
+    return t === NO_TIMESTAMP ? undefined : t;
+  }
+
+  get timeDomain(): TimeDomainOfTimer {
+    return this.timer ?? 'event';
   }
 
   get currentWatermark(): Timestamp {
-    return this.host.watermark;
+    return this.actor.host.watermark;
   }
 
   get timerService(): TimerService {
     const actor = this.actor;
-    return (actor.timerService ??= this.host.timers.serviceFor(actor.scope, this.host.watermarkClock));
+    return (actor.timerService ??= actor.host.timers.serviceFor(actor.scope, actor.host.watermarkClock));
   }
 
   getValueState<S>(stateName: string, defaultValue: S, o?: { ttl?: StateTtlConfig }): ValueState<S> {
-    const descriptor = this.host.valueDescriptor(stateName, defaultValue, o);
     const actor = this.actor;
-    const known = actor.valueStates?.get(stateName);
-    if (known !== undefined && known.descriptor === descriptor) return known.state as ValueState<S>;
-    const state = this.host.backend.value(descriptor, actor.scope);
-    (actor.valueStates ??= new Map()).set(stateName, { descriptor: descriptor as ValueStateDescriptor<unknown>, state: state as ValueState<unknown> });
+    // A handle made for the same name and default, without TTL, is the one a new declaration would make.
+    let kept = actor.firstState;
+    if (kept !== undefined && kept.descriptor.name !== stateName) kept = actor.otherStates?.get(stateName);
+    if (kept !== undefined && o === undefined && kept.descriptor.ttl === undefined && Object.is(kept.descriptor.defaultValue, defaultValue)) {
+      return kept.state as ValueState<S>;
+    }
+    const descriptor = actor.host.valueDescriptor(stateName, defaultValue, o);
+    const state = actor.host.backend.value(descriptor, actor.scope);
+    kept = { descriptor: descriptor as ValueStateDescriptor<unknown>, state: state as ValueState<unknown> };
+    if (actor.firstState === undefined || actor.firstState.descriptor.name === stateName) actor.firstState = kept;
+    else (actor.otherStates ??= new Map()).set(stateName, kept);
     return state;
   }
 
   getListState<X>(stateName: string, o: { ttl?: StateTtlConfig } = {}): ListState<X> {
-    return this.host.backend.list(listState<X>(stateName, o), this.actor.scope);
+    return this.actor.host.backend.list(listState<X>(stateName, o), this.actor.scope);
   }
 
   getMapState<UK, UV>(stateName: string, o: { ttl?: StateTtlConfig } = {}): MapState<UK, UV> {
-    return this.host.backend.map(mapState<UK, UV>(stateName, o), this.actor.scope);
+    return this.actor.host.backend.map(mapState<UK, UV>(stateName, o), this.actor.scope);
   }
 
   state<S>(descriptor: ValueStateDescriptor<S>): ValueState<S>;
@@ -264,7 +290,7 @@ class Call<K, OUT> extends Slot<OUT> implements OnTimerContext<K>, Collector<OUT
   state<X>(descriptor: ReducingStateDescriptor<X>): ReducingState<X>;
   state<IN, ACC, R>(descriptor: AggregatingStateDescriptor<IN, ACC, R>): AggregatingState<IN, R>;
   state(d: { kind: string }): unknown {
-    const backend = this.host.backend;
+    const backend = this.actor.host.backend;
     const scope = this.actor.scope;
     switch (d.kind) {
       case 'value':
@@ -278,24 +304,34 @@ class Call<K, OUT> extends Slot<OUT> implements OnTimerContext<K>, Collector<OUT
       case 'aggregating':
         return backend.aggregating(d as AggregatingStateDescriptor<unknown, unknown, unknown>, scope);
       default:
-        throw new InvalidArgumentError(this.host.name, 'descriptor', 'a state descriptor', d);
+        throw new InvalidArgumentError(this.actor.host.name, 'descriptor', 'a state descriptor', d);
     }
   }
 
   output<X>(tag: OutputTag<X>, value: X): void {
-    if (!this.open) throw new StreamLiteError(this.host.name, 'ctx.output() called after the function finished');
+    if (!this.open) throw new StreamLiteError(this.actor.host.name, 'ctx.output() called after the function finished');
     (this.sides ??= []).push([tag as OutputTag<unknown>, value, this.time]);
   }
 
   collect(value: OUT): void {
-    if (!this.open) throw new StreamLiteError(this.host.name, 'collect() called after the function finished');
-    this.push(value, this.time);
+    if (!this.open) throw new StreamLiteError(this.actor.host.name, 'collect() called after the function finished');
+    if (this.count++ === 0) this.firstValue = value;
+    else {
+      (this.moreValues ??= []).push(value);
+      (this.moreTimestamps ??= []).push(this.time);
+    }
   }
 
   collectWithTimestamp(value: OUT, ts: Timestamp): void {
-    if (!this.open) throw new StreamLiteError(this.host.name, 'collectWithTimestamp() called after the function finished');
-    if (!isValidTimestamp(ts)) throw new InvalidTimestampError(this.host.name, { value }, ts);
-    this.push(value, ts);
+    if (!this.open) throw new StreamLiteError(this.actor.host.name, 'collectWithTimestamp() called after the function finished');
+    if (!isValidTimestamp(ts)) throw new InvalidTimestampError(this.actor.host.name, { value }, ts);
+    if (this.count++ === 0) {
+      this.firstValue = value;
+      this.firstTimestamp = ts;
+    } else {
+      (this.moreValues ??= []).push(value);
+      (this.moreTimestamps ??= []).push(ts);
+    }
   }
 
   /** The record as errors name it. */
@@ -414,7 +450,7 @@ export function keyedProcess<T, K, OUT>(
       const fired: Slot<OUT>[] = (timerSlots = []);
       try {
         timers.advanceWatermark(time);
-        if (slot.last) {
+        if (slot.control === undefined) {
           timers.stop();
           timers.drainProcessing();
         }
@@ -483,7 +519,7 @@ export function keyedProcess<T, K, OUT>(
     const take = (slot: Slot<OUT>): void => {
       if (slot.count > 0) {
         outValues.push(slot.firstValue as OUT);
-        outTimestamps.push(slot.firstTimestamp);
+        outTimestamps.push(slot.firstTimestamp ?? slot.time);
         const more = slot.moreValues;
         if (more !== undefined) {
           const moreTs = slot.moreTimestamps!;
@@ -496,6 +532,7 @@ export function keyedProcess<T, K, OUT>(
         }
         slot.count = 0;
         slot.firstValue = undefined;
+        slot.firstTimestamp = undefined;
       }
       if (slot.sides !== undefined) {
         if (outSides === undefined) outSides = slot.sides;
@@ -577,7 +614,7 @@ export function keyedProcess<T, K, OUT>(
       }
       call.done = true;
       if (inFlight < maxInFlight) gate.open();
-      call.actor.mailbox.done(call);
+      call.actor.done(call);
       if (!later) drainSoon();
       else if (!drainQueued) {
         drainQueued = true;
@@ -585,7 +622,7 @@ export function keyedProcess<T, K, OUT>(
       }
     };
     const settled = (actor: KeyActor<K, OUT>, err: unknown): void => {
-      const call = actor.mailbox.running;
+      const call = actor.running;
       if (call !== undefined) finish(call, err, true);
     };
 
@@ -629,10 +666,10 @@ export function keyedProcess<T, K, OUT>(
       let actor = actors.get(ck);
       if (actor === undefined) {
         if (actors.size >= actorLimit) {
-          for (const [k, a] of actors) if (!a.mailbox.isBusy) actors.delete(k);
+          for (const [k, a] of actors) if (!a.isBusy) actors.delete(k);
           actorLimit = Math.max(ACTOR_CACHE, 2 * actors.size);
         }
-        actor = new KeyActor<K, OUT>({ ck, key }, handler, settled);
+        actor = new KeyActor<K, OUT>(host, { ck, key }, handler, settled);
         actors.set(ck, actor);
       }
       return actor;
@@ -642,8 +679,8 @@ export function keyedProcess<T, K, OUT>(
     const dispatch = (actor: KeyActor<K, OUT>, call: Call<K, OUT>): void => {
       inFlight++;
       if (inFlight >= maxInFlight) gate.close();
-      if (!actor.mailbox.isBusy) busyActors++;
-      actor.mailbox.post(call);
+      if (!actor.isBusy) busyActors++;
+      actor.post(call);
     };
 
     const newSlot = (control?: ControlElement, advance?: Timestamp): Slot<OUT> => {
@@ -658,7 +695,7 @@ export function keyedProcess<T, K, OUT>(
       processing,
       (scope, time, domain) => {
         if (onTimer === undefined) return;
-        const call = new Call<K, OUT>(host, actorOf(scope.ck, scope.key), scope.key as K, undefined, time, domain);
+        const call = new Call<K, OUT>(actorOf(scope.ck, scope.key), scope.key as K, { values: [undefined], timestamps: [time] }, 0, domain);
         if (timerSlots !== undefined) timerSlots.push(call);
         else slots.push(call);
         dispatch(call.actor, call);
@@ -734,7 +771,7 @@ export function keyedProcess<T, K, OUT>(
               if (reason !== undefined) throw new InvalidKeyError(name, { value: values[i], timestamp: timestamps[i] }, key, reason);
               if (partitioned) checkKeyInKeyGroups(name, key, keyGroups, maxParallelism, { value: values[i], timestamp: timestamps[i], key });
               const actor = actorOf(canonicalKey(key), key);
-              const call = new Call<K, OUT>(host, actor, key, values[i], timestamps[i], undefined);
+              const call = new Call<K, OUT>(actor, key, batch, i, undefined);
               slots.push(call);
               dispatch(actor, call);
             }
@@ -770,8 +807,7 @@ export function keyedProcess<T, K, OUT>(
         end: hold<void>(() => {
           // once every record has finished: every event-time timer, then the pending processing-time ones
           host.watermark = MAX_WATERMARK;
-          const slot = newSlot(undefined, MAX_WATERMARK);
-          slot.last = true;
+          newSlot(undefined, MAX_WATERMARK);
           drain();
         }),
       }),

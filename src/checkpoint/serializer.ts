@@ -224,6 +224,67 @@ class Prepare {
   }
 }
 
+/** This realm's typed-array classes: an instance of one msgpackr writes as its own class. */
+const OWN_TYPED_ARRAYS: ReadonlySet<unknown> = new Set(TYPED_ARRAY_NAMES.map((name) => globals[name]).filter((c) => c !== undefined));
+
+/**
+ * @internal
+ * Whether msgpackr alone round-trips `value` exactly, so {@link Prepare} has
+ * nothing to record, copy or refuse: a quick walk with no path kept and
+ * nothing allocated per array, that answers false (then {@link Prepare} walks)
+ * at anything it is not sure of — `-0`, functions, symbols, class instances,
+ * Errors, typed arrays of other realms or subclasses, Map subclasses, own
+ * `__proto__` keys, nesting past {@link MAX_SERIALIZED_DEPTH} (cycles too).
+ * Keyed state is mostly arrays, plain objects and primitives: for it this is
+ * the whole pre-pass.
+ */
+function isPlain(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'number':
+      return value !== 0 || 1 / value > 0;
+    case 'string':
+    case 'boolean':
+    case 'bigint':
+    case 'undefined':
+      return true;
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (depth >= MAX_SERIALIZED_DEPTH) return false;
+  const ctor = (value as object).constructor;
+  if (ctor === Array) {
+    const array = value as readonly unknown[];
+    for (let i = 0; i < array.length; i++) {
+      const v = array[i];
+      // primitives inline: the common case costs no call
+      if (typeof v === 'object' ? v !== null && !isPlain(v, depth + 1) : typeof v === 'number' ? v === 0 && 1 / v < 0 : typeof v === 'function' || typeof v === 'symbol') {
+        return false;
+      }
+    }
+    return true;
+  }
+  if (ctor === Object) {
+    for (const key of Object.keys(value as object)) {
+      if (key === '__proto__' || !isPlain((value as Record<string, unknown>)[key], depth + 1)) return false;
+    }
+    return true;
+  }
+  if (ctor === Map) {
+    for (const k of (value as Map<unknown, unknown>).keys()) if (!isPlain(k, depth + 1)) return false;
+    for (const v of (value as Map<unknown, unknown>).values()) if (!isPlain(v, depth + 1)) return false;
+    return true;
+  }
+  if (ctor === Set) {
+    for (const v of (value as Set<unknown>).values()) if (!isPlain(v, depth + 1)) return false;
+    return true;
+  }
+  if (ctor === Date || ctor === ArrayBuffer || ctor === DataView || ctor === RegExp) return true;
+  return OWN_TYPED_ARRAYS.has(ctor) && value instanceof TYPED_ARRAY;
+}
+
 /** Whether the walk must look at a value: objects, -0, functions and symbols (every other primitive is written as it is). */
 const needsVisit = (v: unknown): boolean =>
   typeof v === 'object' ? v !== null : typeof v === 'number' ? v === 0 && 1 / v < 0 : typeof v === 'function' || typeof v === 'symbol';
@@ -291,10 +352,15 @@ function renderPath(path: readonly Step[]): string {
  * names the path.
  */
 export function serialize(value: unknown): Uint8Array {
-  const prepare = new Prepare();
-  const prepared = prepare.run(value);
+  let fixups: Fixup[] | null = null;
+  let prepared = value;
+  if (!isPlain(value, 0)) {
+    const prepare = new Prepare();
+    prepared = prepare.run(value);
+    if (prepare.fixups.length > 0) fixups = prepare.fixups;
+  }
   try {
-    const bytes = packr.pack([prepare.fixups.length === 0 ? null : prepare.fixups, prepared]);
+    const bytes = packr.pack([fixups, prepared]);
     // A plain Uint8Array over the same memory: Node's Buffer (what msgpackr returns there) has a slice() that does not copy.
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   } catch (err) {

@@ -8,13 +8,13 @@ export type Namespace = string | number;
 export const DEFAULT_NAMESPACE: Namespace = '';
 
 /** @internal One value of a (key, namespace), with its last access time for TTL. */
-/** @internal A cell as the table keeps it: `version` says which snapshots may share it. */
-type MutableCell<V> = { value: V; touched: Timestamp; version?: number };
-
 export interface StateCell<V> {
   readonly value: V;
   readonly touched: Timestamp;
 }
+
+/** @internal A cell of a key with several namespaces: `version` says which snapshots may share it. */
+type MutableCell<V> = { value: V; touched: Timestamp; version?: number };
 
 /**
  * @internal
@@ -25,7 +25,48 @@ export interface StateCell<V> {
 export interface StateEntry<V> {
   readonly key: unknown;
   readonly version: number;
-  readonly cells: Map<Namespace, StateCell<V>>;
+  /** The cells by namespace (for a key with one namespace, a Map built on each access). */
+  readonly cells: ReadonlyMap<Namespace, StateCell<V>>;
+}
+
+/**
+ * @internal
+ * How a table holds a key's entry. Most keys have one namespace (value state,
+ * one window): that cell is held inline — `ns`, `value`, `touched` on the
+ * entry itself, which is then the cell {@link CopyOnWriteStateTable.getCell}
+ * returns — so a key costs one small object, not an entry, a Map and a cell.
+ * A second namespace moves the cells into `more`, a Map of cells.
+ */
+export class TableEntry<V> implements StateEntry<V>, StateCell<V> {
+  constructor(
+    readonly key: unknown,
+    readonly version: number,
+    /** The inline cell's namespace; undefined when the cells are in `more` (or, only while being filled, none). */
+    public ns: Namespace | undefined,
+    public value: V,
+    public touched: Timestamp,
+    /** The cells, when the key has (or had) several namespaces. */
+    public more: Map<Namespace, MutableCell<V>> | undefined,
+  ) {}
+
+  get cells(): ReadonlyMap<Namespace, StateCell<V>> {
+    if (this.more !== undefined) return this.more;
+    return this.ns === undefined ? new Map() : new Map([[this.ns, { value: this.value, touched: this.touched }]]);
+  }
+
+  /** The cell of `ns`, if any. */
+  cell(ns: Namespace): StateCell<V> | undefined {
+    return this.more === undefined ? (this.ns === ns ? this : undefined) : this.more.get(ns);
+  }
+
+  /** Calls `fn` with every cell (inline: the entry itself). */
+  forEachCell(fn: (ns: Namespace, cell: StateCell<V>) => void): void {
+    if (this.more === undefined) {
+      if (this.ns !== undefined) fn(this.ns, this);
+    } else {
+      for (const [ns, cell] of this.more) fn(ns, cell);
+    }
+  }
 }
 
 const ABSENT = Symbol('absent');
@@ -36,7 +77,7 @@ const ABSENT = Symbol('absent');
  */
 export class StateTableSnapshot<V> {
   /** Entries as they were, for keys written (or removed, or created: ABSENT) since the snapshot. */
-  readonly overlay = new Map<CanonicalKey, StateEntry<V> | typeof ABSENT>();
+  readonly overlay = new Map<CanonicalKey, TableEntry<V> | typeof ABSENT>();
   private released = false;
 
   constructor(
@@ -65,6 +106,18 @@ export class StateTableSnapshot<V> {
     }
   }
 
+  /**
+   * @internal
+   * Every entry as of the snapshot, in one synchronous pass: `fn` must not
+   * write to the table (no write can then land between the live pass and the
+   * overlay pass, so nothing needs remembering, as {@link entries} must).
+   */
+  forEachEntry(fn: (entry: TableEntry<V>) => void): void {
+    const version = this.version;
+    for (const entry of this.table.liveMap().values()) if (entry.version <= version) fn(entry);
+    for (const old of this.overlay.values()) if (old !== ABSENT) fn(old);
+  }
+
   /** Stops the copy-on-write bookkeeping for this snapshot (call when it is written). */
   release(): void {
     if (this.released) return;
@@ -81,7 +134,7 @@ export class StateTableSnapshot<V> {
  * to a key after it keeps the old entry for the snapshot.
  */
 export class CopyOnWriteStateTable<V> {
-  private readonly live = new Map<CanonicalKey, StateEntry<V>>();
+  private readonly live = new Map<CanonicalKey, TableEntry<V>>();
   private version = 0;
   private readonly active: StateTableSnapshot<V>[] = [];
   /** The highest version any active snapshot holds; -1 when none. */
@@ -94,40 +147,72 @@ export class CopyOnWriteStateTable<V> {
 
   /** The cell of (key, namespace), if any. */
   getCell(ck: CanonicalKey, ns: Namespace): StateCell<V> | undefined {
-    return this.live.get(ck)?.cells.get(ns);
+    return this.live.get(ck)?.cell(ns);
+  }
+
+  /** Whether the key has state. */
+  has(ck: CanonicalKey): boolean {
+    return this.live.has(ck);
   }
 
   /** Writes (key, namespace) → value. */
   set(ck: CanonicalKey, key: unknown, ns: Namespace, value: V, now: Timestamp): void {
     const entry = this.writable(ck, key);
-    const cell = entry.cells.get(ns) as MutableCell<V> | undefined;
+    const more = entry.more;
+    if (more === undefined) {
+      if (entry.ns === undefined || entry.ns === ns) {
+        entry.ns = ns;
+        entry.value = value;
+        entry.touched = now;
+        return;
+      }
+      // a second namespace: the cells move into a Map (the inline cell belongs to no snapshot: the entry is writable)
+      entry.more = new Map<Namespace, MutableCell<V>>([
+        [entry.ns, { value: entry.value, touched: entry.touched, version: this.version }],
+        [ns, { value, touched: now, version: this.version }],
+      ]);
+      entry.ns = undefined;
+      entry.value = undefined as V;
+      return;
+    }
+    const cell = more.get(ns);
     // A cell created after the newest active snapshot belongs to no snapshot: update it in place.
     if (cell !== undefined && cell.version !== undefined && cell.version > this.guarded) {
       cell.value = value;
       cell.touched = now;
-    } else entry.cells.set(ns, { value, touched: now, version: this.version } as StateCell<V>);
+    } else more.set(ns, { value, touched: now, version: this.version });
   }
 
   /** Refreshes the access time of a cell (TTL on read) without changing its value. */
   touch(ck: CanonicalKey, ns: Namespace, now: Timestamp): void {
     const cell = this.getCell(ck, ns);
     if (cell === undefined || cell.touched === now) return;
-    this.writable(ck, undefined).cells.set(ns, { value: cell.value, touched: now });
+    const entry = this.writable(ck, undefined);
+    if (entry.more === undefined) entry.touched = now;
+    else entry.more.set(ns, { value: cell.value, touched: now, version: this.version });
   }
 
   /** Removes (key, namespace); the key's entry goes when its last namespace does. */
   delete(ck: CanonicalKey, ns: Namespace): boolean {
     const current = this.live.get(ck);
-    if (current === undefined || !current.cells.has(ns)) return false;
+    if (current === undefined || current.cell(ns) === undefined) return false;
+    if (current.more === undefined) {
+      // its only cell: the entry goes (a snapshot that holds it keeps it)
+      this.retire(ck, current);
+      this.live.delete(ck);
+      return true;
+    }
     const entry = this.writable(ck, current.key);
-    entry.cells.delete(ns);
-    if (entry.cells.size === 0) this.live.delete(ck);
+    entry.more!.delete(ns);
+    if (entry.more!.size === 0) this.live.delete(ck);
     return true;
   }
 
   /** Every namespace of a key. */
   namespaces(ck: CanonicalKey): IterableIterator<Namespace> | undefined {
-    return this.live.get(ck)?.cells.keys();
+    const entry = this.live.get(ck);
+    if (entry === undefined) return undefined;
+    return entry.more === undefined ? [entry.ns!][Symbol.iterator]() : entry.more.keys();
   }
 
   /** O(1): a consistent view for checkpointing; writes after it copy the entries they touch. */
@@ -142,9 +227,36 @@ export class CopyOnWriteStateTable<V> {
   /** Loads entries (restore), replacing the entries of the same keys; active snapshots keep what they saw. */
   load(entries: Iterable<{ key: unknown; ck: CanonicalKey; cells: [Namespace, StateCell<V>][] }>): void {
     for (const e of entries) {
-      this.writable(e.ck, e.key);
-      this.live.set(e.ck, { key: e.key, version: this.version, cells: new Map(e.cells) });
+      if (e.cells.length === 0) continue;
+      if (e.cells.length === 1) this.loadCell(e.ck, e.key, e.cells[0][0], e.cells[0][1].value, e.cells[0][1].touched);
+      else this.loadCells(e.ck, e.key, e.cells.map(([ns, cell]) => [ns, cell.value, cell.touched] as const));
     }
+  }
+
+  /** @internal Loads a key with one cell (restore), replacing its entry. */
+  loadCell(ck: CanonicalKey, key: unknown, ns: Namespace, value: V, touched: Timestamp): void {
+    if (this.guarded >= 0) this.retire(ck, this.live.get(ck));
+    this.live.set(ck, new TableEntry<V>(key, this.version, ns, value, touched, undefined));
+  }
+
+  /** @internal Loads a key with its cells (restore), replacing its entry. */
+  loadCells(ck: CanonicalKey, key: unknown, cells: readonly (readonly [Namespace, V, Timestamp])[]): void {
+    if (cells.length === 1) return this.loadCell(ck, key, cells[0][0], cells[0][1], cells[0][2]);
+    if (this.guarded >= 0) this.retire(ck, this.live.get(ck));
+    const more = new Map<Namespace, MutableCell<V>>();
+    for (const [ns, value, touched] of cells) more.set(ns, { value, touched, version: this.version });
+    this.live.set(ck, new TableEntry<V>(key, this.version, undefined, undefined as V, 0, more));
+  }
+
+  /** @internal Removes the cells of a key that `expired` picks (TTL cleanup). */
+  deleteWhere(ck: CanonicalKey, expired: (cell: StateCell<V>) => boolean): void {
+    const entry = this.live.get(ck);
+    if (entry === undefined) return;
+    if (entry.more === undefined) {
+      if (expired(entry)) this.delete(ck, entry.ns!);
+      return;
+    }
+    for (const [ns, cell] of [...entry.more]) if (expired(cell)) this.delete(ck, ns);
   }
 
   /** @internal Live entries (for snapshots and cleanup). */
@@ -152,8 +264,8 @@ export class CopyOnWriteStateTable<V> {
     return this.live.values();
   }
 
-  /** @internal Live keys with their entries (for incremental TTL cleanup). */
-  liveMap(): ReadonlyMap<CanonicalKey, StateEntry<V>> {
+  /** @internal Live keys with their entries (for snapshots and incremental TTL cleanup). */
+  liveMap(): ReadonlyMap<CanonicalKey, TableEntry<V>> {
     return this.live;
   }
 
@@ -164,20 +276,37 @@ export class CopyOnWriteStateTable<V> {
     this.guarded = this.active.length === 0 ? -1 : Math.max(...this.active.map((s) => s.version));
   }
 
-  /** The entry of `ck`, safe to mutate: copied first if a snapshot still needs the old one. */
-  private writable(ck: CanonicalKey, key: unknown): StateEntry<V> & { cells: Map<Namespace, StateCell<V>> } {
-    const current = this.live.get(ck);
+  /** Keeps the current entry of `ck` (or its absence) for every active snapshot that has not kept one yet. */
+  private retire(ck: CanonicalKey, current: TableEntry<V> | undefined): void {
     if (current === undefined) {
       if (this.guarded >= 0) for (const s of this.active) if (!s.overlay.has(ck)) s.overlay.set(ck, ABSENT);
-      const fresh: StateEntry<V> = { key, version: this.version, cells: new Map() };
+      return;
+    }
+    if (current.version > this.guarded) return;
+    for (const s of this.active) {
+      if (s.version >= current.version && !s.overlay.has(ck)) s.overlay.set(ck, current);
+    }
+  }
+
+  /** The entry of `ck`, safe to mutate: copied first if a snapshot still needs the old one. */
+  private writable(ck: CanonicalKey, key: unknown): TableEntry<V> {
+    const current = this.live.get(ck);
+    if (current === undefined) {
+      this.retire(ck, undefined);
+      const fresh = new TableEntry<V>(key, this.version, undefined, undefined as V, 0, undefined);
       this.live.set(ck, fresh);
       return fresh;
     }
     if (current.version > this.guarded) return current;
-    for (const s of this.active) {
-      if (s.version >= current.version && !s.overlay.has(ck)) s.overlay.set(ck, current);
-    }
-    const copy: StateEntry<V> = { key: current.key, version: this.version, cells: new Map(current.cells) };
+    this.retire(ck, current);
+    const copy = new TableEntry<V>(
+      current.key,
+      this.version,
+      current.ns,
+      current.value,
+      current.touched,
+      current.more === undefined ? undefined : new Map(current.more),
+    );
     this.live.set(ck, copy);
     return copy;
   }

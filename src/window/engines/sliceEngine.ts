@@ -71,7 +71,7 @@ interface Win {
   readonly cleanupAt: Timestamp;
   fired: boolean;
   /** Next pane index by key id (kept when panes can follow the ON_TIME one). */
-  panes: number[] | undefined;
+  panes: (number | undefined)[] | undefined;
   panesShared: boolean;
   /** Key ids that already fired ON_TIME (restore of instances whose watermarks differed). */
   skip: Set<number> | undefined;
@@ -232,7 +232,7 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
     if (expiry <= this.watermark) return undefined;
     let slice = this.slices.get(start);
     if (slice !== undefined) return slice;
-    slice = { start, expiry, accs: [], keys: [], shared: false, owned: undefined };
+    slice = { start, expiry, accs: byKeyId<ACC>(this.keys.size), keys: [], shared: false, owned: undefined };
     this.slices.set(start, slice);
     insertSorted(this.sliceList, slice);
     // The windows holding the slice that are not late yet (the later ones; windows are late from the earliest on).
@@ -381,7 +381,7 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
     let index = 0;
     if (this.trackPanes) {
       if (w.panesShared || w.panes === undefined) {
-        w.panes = w.panes === undefined ? [] : w.panes.slice();
+        w.panes = w.panes === undefined ? byKeyId<number>(this.keys.size) : w.panes.slice();
         w.panesShared = false;
       }
       index = w.panes[keyId] ?? 0;
@@ -657,6 +657,16 @@ const PANES: readonly PaneInfo[] = TIMINGS.flatMap((timing) =>
 function paneInfo(timing: PaneTiming, index: number, isLast: boolean): PaneInfo {
   if (index > 7) return { timing, index, isLast };
   return PANES[(timing === 'ON_TIME' ? 16 : timing === 'LATE' ? 32 : 0) + (isLast ? 8 : 0) + index];
+}
+
+/**
+ * An array indexed by key id, sized for the keys known so far. Keys reach a
+ * slice in any order: writing id 9,000 into an empty array would turn it into
+ * a dictionary (a hash lookup per access); preallocated, it stays a flat array
+ * and grows by small steps as new keys get the next ids.
+ */
+function byKeyId<V>(keys: number): (V | undefined)[] {
+  return new Array<V | undefined>(Math.max(16, keys));
 }
 
 function insertSorted<E extends { readonly start: Timestamp }>(list: E[], e: E): void {

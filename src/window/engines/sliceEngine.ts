@@ -185,27 +185,31 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
     const interner = this.keys;
     const watermark = this.watermark;
     let last = this.lastSlice;
-    for (let i = 0; i < n; i++) {
-      const ts = timestamps[i];
-      if (ts === NO_TIMESTAMP) throw new MissingTimestampError(this.name, { value: values[i], key: keys[i] });
-      const keyId = interner.intern(keys[i]);
-      if (keyId >= this.keysChecked) this.checkNewKey(keyId, values[i], ts);
-      let rem = (ts - offset) % slide;
-      if (rem < 0) rem += slide;
-      const start = ts - rem;
-      let slice = last;
-      if (slice === undefined || slice.start !== start || slice.expiry <= watermark) {
-        slice = this.sliceAt(start);
-        if (slice === undefined) {
-          this.dropLate(values[i], ts);
-          continue;
+    // One try around the loop (not one per record); `inUser` tells a user function's error from the engine's.
+    let inUser = false;
+    let i = 0;
+    try {
+      for (; i < n; i++) {
+        const ts = timestamps[i];
+        if (ts === NO_TIMESTAMP) throw new MissingTimestampError(this.name, { value: values[i], key: keys[i] });
+        const keyId = interner.intern(keys[i]);
+        if (keyId >= this.keysChecked) this.checkNewKey(keyId, values[i], ts);
+        let rem = (ts - offset) % slide;
+        if (rem < 0) rem += slide;
+        const start = ts - rem;
+        let slice = last;
+        if (slice === undefined || slice.start !== start || slice.expiry <= watermark) {
+          slice = this.sliceAt(start);
+          if (slice === undefined) {
+            this.dropLate(values[i], ts);
+            continue;
+          }
+          last = slice;
         }
-        last = slice;
-      }
-      if (slice.shared) this.unshare(slice);
-      const accs = slice.accs;
-      let acc = accs[keyId];
-      try {
+        if (slice.shared) this.unshare(slice);
+        const accs = slice.accs;
+        let acc = accs[keyId];
+        inUser = true;
         if (acc === undefined) {
           if (!this.touched(slice, keyId)) slice.keys.push(keyId);
           acc = agg.createAccumulator();
@@ -216,11 +220,13 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
           slice.owned[keyId] = 1;
         }
         accs[keyId] = agg.add(values[i], acc);
-      } catch (err) {
-        throw new UserFunctionError(this.name, { value: values[i], timestamp: ts, key: keys[i] }, err);
+        inUser = false;
+        // Some window holding this slice already fired (the one ending first fires at start + slide − 1): LATE panes.
+        if (watermark >= start + slide - 1 || this.skips > 0) this.afterLateAdd(slice, keyId);
       }
-      // Some window holding this slice already fired (the one ending first fires at start + slide − 1): LATE panes.
-      if (watermark >= start + slide - 1 || this.skips > 0) this.afterLateAdd(slice, keyId);
+    } catch (err) {
+      if (!inUser) throw err;
+      throw new UserFunctionError(this.name, { value: values[i], timestamp: timestamps[i], key: keys[i] }, err);
     }
     this.lastSlice = last;
     this.flush();

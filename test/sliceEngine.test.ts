@@ -30,7 +30,14 @@ import {
   type Element,
   type WindowOptions,
   type WindowResult,
+  MissingTimestampError,
+  NO_TIMESTAMP,
+  UserFunctionError,
 } from '../src';
+
+function fail(): never {
+  throw new Error('boom');
+}
 import { deserialize, serialize } from '../src/checkpoint/serializer';
 import { sliceEngine } from '../src/window/engines/sliceEngine';
 import type { WindowEngineLike } from '../src/window/engines/WindowEngineLike';
@@ -246,6 +253,23 @@ describe('sliced window engine', () => {
     const data = sliced.engine.snapshot().toData();
     expect(() => start(c, true).engine.restore([data])).toThrow(StreamLiteError);
     expect(() => start(c, true).engine.restore([data])).toThrow(/sliced window engine/);
+  });
+
+  it('wraps an error of the aggregate function with the record, and keeps its own errors as they are', () => {
+    const c: Config = { shape: { kind: 'tumbling', size: 10, offset: 0 }, lateness: 0, discarding: false, lateOutput: false, inPlace: false };
+    const failing: AggregateFunction<Rec, CountSum, CountSum> = { ...countAndSum, add: (r, acc) => (r.v === 13 ? fail() : countAndSum.add(r, acc)) };
+    const engine = createEngine(specOf(c, false, new MetricRegistry()), { kind: 'aggregate', fn: failing }, { next: () => undefined } as unknown as Subscriber<Element<unknown>>);
+    const records = [{ key: 'a', ts: 1, v: 1 }, { key: 'b', ts: 2, v: 13 }];
+    let error: unknown;
+    try {
+      engine.processBatch(recordBatch(records, [1, 2], ['a', 'b']));
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(UserFunctionError);
+    expect((error as UserFunctionError).message).toMatch(/boom/);
+    expect((error as UserFunctionError).record).toEqual({ value: records[1], timestamp: 2, key: 'b' });
+    expect(() => engine.processBatch(recordBatch([records[0]], [NO_TIMESTAMP], ['a']))).toThrow(MissingTimestampError);
   });
 
   it('refuses a snapshot of windows of another size', () => {

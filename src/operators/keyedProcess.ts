@@ -129,42 +129,69 @@ interface KeyedProcessCheckpoint {
 type SideEntry = [OutputTag<unknown>, unknown, Timestamp];
 
 /** One unit of output, in input order: a call's results, or a control element waiting for the records before it. */
-class Slot<OUT> {
-  done: boolean;
-  /** Results so far: the first one inline (most calls emit one), the others in columns. */
-  count = 0;
+abstract class Slot<OUT> {
+  done = false;
+  /** Whether `firstValue` holds the first result (collected with the call's own timestamp, before any other). */
+  hasFirst = false;
   firstValue: OUT | undefined = undefined;
-  /** The first result's timestamp, when it is not the call's own (undefined: the call's own). */
-  firstTimestamp: Timestamp | undefined = undefined;
-  moreValues: OUT[] | undefined = undefined;
-  moreTimestamps: Timestamp[] | undefined = undefined;
+  /** The other results: value, timestamp, value, timestamp, … */
+  more: unknown[] | undefined = undefined;
   sides: SideEntry[] | undefined = undefined;
+
+  /** The control element this slot holds (none for a call). */
+  get control(): ControlElement | undefined {
+    return undefined;
+  }
+
   /**
    * Event time to advance to once every slot before this one has finished
    * (a watermark, or — with no control element — the end of input, which also
    * fires the processing-time timers still pending): the timers it fires are
    * emitted ahead of it, and see the timers registered by the records before it.
    */
-  advance: Timestamp | undefined;
-
-  constructor(
-    readonly control: ControlElement | undefined,
-    advance: Timestamp | undefined,
-  ) {
-    this.done = control !== undefined && advance === undefined;
-    this.advance = advance;
+  get advance(): Timestamp | undefined {
+    return undefined;
   }
 
   /** The timestamp of results collected without one. */
+  abstract get time(): Timestamp;
+}
+
+/** A slot for what is not a call: a control element, the end of input, or an upstream side output. */
+class Marker<OUT> extends Slot<OUT> {
+  constructor(
+    private readonly element: ControlElement | undefined,
+    private advanceTo: Timestamp | undefined,
+  ) {
+    super();
+    this.done = element !== undefined && advanceTo === undefined;
+  }
+
+  override get control(): ControlElement | undefined {
+    return this.element;
+  }
+
+  override get advance(): Timestamp | undefined {
+    return this.advanceTo;
+  }
+
+  /** Takes the event time to advance to (once). */
+  takeAdvance(): Timestamp {
+    const time = this.advanceTo!;
+    this.advanceTo = undefined;
+    return time;
+  }
+
   get time(): Timestamp {
     return NO_TIMESTAMP;
   }
 }
 
-/** The columns a call reads its record and timestamp from: its batch's (a timer's own for a timer). */
+/** The columns a call reads its record, timestamp and key from: its batch's (a timer's own for a timer). */
 interface Columns {
   readonly values: readonly unknown[];
   readonly timestamps: readonly Timestamp[];
+  readonly keys?: readonly unknown[];
 }
 
 /** What a call needs of its operator instance. */
@@ -223,13 +250,17 @@ class Call<K, OUT> extends Slot<OUT> implements OnTimerContext<K>, Collector<OUT
 
   constructor(
     readonly actor: KeyActor<K, OUT>,
-    readonly key: K,
     private readonly columns: Columns,
     private readonly index: number,
     /** For a timer: the clock that fired it. */
     readonly timer: TimeDomainOfTimer | undefined,
   ) {
-    super(undefined, undefined);
+    super();
+  }
+
+  /** The key as the record (or the timer) carries it. */
+  get key(): K {
+    return this.columns.keys![this.index] as K;
   }
 
   /** The record (undefined for a timer). */
@@ -238,7 +269,7 @@ class Call<K, OUT> extends Slot<OUT> implements OnTimerContext<K>, Collector<OUT
   }
 
   /** The record's timestamp as it came (NO_TIMESTAMP when it has none), or the timer's time. */
-  override get time(): Timestamp {
+  get time(): Timestamp {
     return this.columns.timestamps[this.index];
   }
 
@@ -315,23 +346,16 @@ class Call<K, OUT> extends Slot<OUT> implements OnTimerContext<K>, Collector<OUT
 
   collect(value: OUT): void {
     if (!this.open) throw new StreamLiteError(this.actor.host.name, 'collect() called after the function finished');
-    if (this.count++ === 0) this.firstValue = value;
-    else {
-      (this.moreValues ??= []).push(value);
-      (this.moreTimestamps ??= []).push(this.time);
-    }
+    if (!this.hasFirst && this.more === undefined) {
+      this.hasFirst = true;
+      this.firstValue = value;
+    } else (this.more ??= []).push(value, this.time);
   }
 
   collectWithTimestamp(value: OUT, ts: Timestamp): void {
     if (!this.open) throw new StreamLiteError(this.actor.host.name, 'collectWithTimestamp() called after the function finished');
     if (!isValidTimestamp(ts)) throw new InvalidTimestampError(this.actor.host.name, { value }, ts);
-    if (this.count++ === 0) {
-      this.firstValue = value;
-      this.firstTimestamp = ts;
-    } else {
-      (this.moreValues ??= []).push(value);
-      (this.moreTimestamps ??= []).push(ts);
-    }
+    (this.more ??= []).push(value, ts);
   }
 
   /** The record as errors name it. */
@@ -444,9 +468,8 @@ export function keyedProcess<T, K, OUT>(
     };
 
     /** Fires the timers a watermark (or the end of input) at the head passes, and puts their slots before it. */
-    const advanceAt = (slot: Slot<OUT>): void => {
-      const time = slot.advance!;
-      slot.advance = undefined;
+    const advanceAt = (slot: Marker<OUT>): void => {
+      const time = slot.takeAdvance();
       const fired: Slot<OUT>[] = (timerSlots = []);
       try {
         timers.advanceWatermark(time);
@@ -517,22 +540,19 @@ export function keyedProcess<T, K, OUT>(
       for (const [tag, [vs, ts]] of byTag) out.next(sideOutputBatch(tag, recordBatch(vs, ts)));
     };
     const take = (slot: Slot<OUT>): void => {
-      if (slot.count > 0) {
+      if (slot.hasFirst) {
         outValues.push(slot.firstValue as OUT);
-        outTimestamps.push(slot.firstTimestamp ?? slot.time);
-        const more = slot.moreValues;
-        if (more !== undefined) {
-          const moreTs = slot.moreTimestamps!;
-          for (let i = 0; i < more.length; i++) {
-            outValues.push(more[i]);
-            outTimestamps.push(moreTs[i]);
-          }
-          slot.moreValues = undefined;
-          slot.moreTimestamps = undefined;
-        }
-        slot.count = 0;
+        outTimestamps.push(slot.time);
+        slot.hasFirst = false;
         slot.firstValue = undefined;
-        slot.firstTimestamp = undefined;
+      }
+      const more = slot.more;
+      if (more !== undefined) {
+        for (let i = 0; i < more.length; i += 2) {
+          outValues.push(more[i] as OUT);
+          outTimestamps.push(more[i + 1] as Timestamp);
+        }
+        slot.more = undefined;
       }
       if (slot.sides !== undefined) {
         if (outSides === undefined) outSides = slot.sides;
@@ -549,7 +569,7 @@ export function keyedProcess<T, K, OUT>(
         const slot = slots[head];
         if (!slot.done) {
           if (slot.advance === undefined) break;
-          advanceAt(slot);
+          advanceAt(slot as Marker<OUT>);
           if (failed) return;
           continue;
         }
@@ -571,8 +591,15 @@ export function keyedProcess<T, K, OUT>(
       }
       flushRecords();
       flushSides();
-      if (head > 1024 && head * 2 > slots.length) {
-        slots.splice(0, head);
+      if (head === slots.length) {
+        // everything emitted: start over (no copy)
+        if (head > 0) {
+          slots.length = 0;
+          head = 0;
+        }
+      } else if (head > 1024 && head * 2 > slots.length) {
+        slots.copyWithin(0, head);
+        slots.length -= head;
         head = 0;
       }
       if (ended && head === slots.length) {
@@ -684,7 +711,7 @@ export function keyedProcess<T, K, OUT>(
     };
 
     const newSlot = (control?: ControlElement, advance?: Timestamp): Slot<OUT> => {
-      const slot = new Slot<OUT>(control, advance);
+      const slot = new Marker<OUT>(control, advance);
       slots.push(slot);
       return slot;
     };
@@ -695,7 +722,7 @@ export function keyedProcess<T, K, OUT>(
       processing,
       (scope, time, domain) => {
         if (onTimer === undefined) return;
-        const call = new Call<K, OUT>(actorOf(scope.ck, scope.key), scope.key as K, { values: [undefined], timestamps: [time] }, 0, domain);
+        const call = new Call<K, OUT>(actorOf(scope.ck, scope.key), { values: [undefined], timestamps: [time], keys: [scope.key] }, 0, domain);
         if (timerSlots !== undefined) timerSlots.push(call);
         else slots.push(call);
         dispatch(call.actor, call);
@@ -767,11 +794,16 @@ export function keyedProcess<T, K, OUT>(
           try {
             for (let i = 0; i < values.length; i++) {
               const key = keys[i];
-              const reason = invalidKeyReason(key);
-              if (reason !== undefined) throw new InvalidKeyError(name, { value: values[i], timestamp: timestamps[i] }, key, reason);
+              let ck: CanonicalKey;
+              if (typeof key === 'string' && key.charCodeAt(0) !== 0) ck = key; // the common case: a string is its own canonical form
+              else {
+                const reason = invalidKeyReason(key);
+                if (reason !== undefined) throw new InvalidKeyError(name, { value: values[i], timestamp: timestamps[i] }, key, reason);
+                ck = canonicalKey(key);
+              }
               if (partitioned) checkKeyInKeyGroups(name, key, keyGroups, maxParallelism, { value: values[i], timestamp: timestamps[i], key });
-              const actor = actorOf(canonicalKey(key), key);
-              const call = new Call<K, OUT>(actor, key, batch, i, undefined);
+              const actor = actorOf(ck, key);
+              const call = new Call<K, OUT>(actor, batch, i, undefined);
               slots.push(call);
               dispatch(actor, call);
             }

@@ -219,8 +219,9 @@ interface KeptValueState {
  */
 class KeyActor<K, OUT> extends LinkedMailbox<Call<K, OUT>> {
   timerService: TimerService | undefined = undefined;
-  /** The value state this key's calls declared first (most functions use one or two), then the others by name. */
-  firstState: KeptValueState | undefined = undefined;
+  /** The value state this key's calls declared first (most functions use one or two), its descriptor, then the others by name. */
+  firstDescriptor: ValueStateDescriptor<unknown> | undefined = undefined;
+  firstState: ValueState<unknown> | undefined = undefined;
   otherStates: Map<string, KeptValueState> | undefined = undefined;
   readonly fulfilled: () => void;
   readonly rejected: (err: unknown) => void;
@@ -294,16 +295,21 @@ class Call<K, OUT> extends Slot<OUT> implements OnTimerContext<K>, Collector<OUT
   getValueState<S>(stateName: string, defaultValue: S, o?: { ttl?: StateTtlConfig }): ValueState<S> {
     const actor = this.actor;
     // A handle made for the same name and default, without TTL, is the one a new declaration would make.
-    let kept = actor.firstState;
-    if (kept !== undefined && kept.descriptor.name !== stateName) kept = actor.otherStates?.get(stateName);
-    if (kept !== undefined && o === undefined && kept.descriptor.ttl === undefined && Object.is(kept.descriptor.defaultValue, defaultValue)) {
-      return kept.state as ValueState<S>;
+    if (o === undefined) {
+      const first = actor.firstDescriptor;
+      if (first !== undefined && first.name === stateName) {
+        if (first.ttl === undefined && Object.is(first.defaultValue, defaultValue)) return actor.firstState as ValueState<S>;
+      } else if (first !== undefined) {
+        const kept = actor.otherStates?.get(stateName);
+        if (kept !== undefined && kept.descriptor.ttl === undefined && Object.is(kept.descriptor.defaultValue, defaultValue)) return kept.state as ValueState<S>;
+      }
     }
     const descriptor = actor.host.valueDescriptor(stateName, defaultValue, o);
     const state = actor.host.backend.value(descriptor, actor.scope);
-    kept = { descriptor: descriptor as ValueStateDescriptor<unknown>, state: state as ValueState<unknown> };
-    if (actor.firstState === undefined || actor.firstState.descriptor.name === stateName) actor.firstState = kept;
-    else (actor.otherStates ??= new Map()).set(stateName, kept);
+    if (actor.firstDescriptor === undefined || actor.firstDescriptor.name === stateName) {
+      actor.firstDescriptor = descriptor as ValueStateDescriptor<unknown>;
+      actor.firstState = state as ValueState<unknown>;
+    } else (actor.otherStates ??= new Map()).set(stateName, { descriptor: descriptor as ValueStateDescriptor<unknown>, state: state as ValueState<unknown> });
     return state;
   }
 

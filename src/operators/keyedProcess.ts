@@ -212,12 +212,13 @@ interface KeptValueState {
 }
 
 /**
- * One key: its scope, its mailbox (it is one), and what its calls reuse — the
- * timer service, value-state handles, and the two callbacks a Promise settles
- * through (a key runs one call at a time, so they always mean the call
- * running in its mailbox).
+ * One key: its scope (it is one: state handles and timers read the key from
+ * the actor its calls have just touched), its mailbox (it is one too), and
+ * what its calls reuse — the timer service, value-state handles, and the two
+ * callbacks a Promise settles through (a key runs one call at a time, so they
+ * always mean the call running in its mailbox).
  */
-class KeyActor<K, OUT> extends LinkedMailbox<Call<K, OUT>> {
+class KeyActor<K, OUT> extends LinkedMailbox<Call<K, OUT>> implements KeyScope {
   timerService: TimerService | undefined = undefined;
   /** The value state this key's calls declared first (most functions use one or two), its descriptor, then the others by name. */
   firstDescriptor: ValueStateDescriptor<unknown> | undefined = undefined;
@@ -228,7 +229,8 @@ class KeyActor<K, OUT> extends LinkedMailbox<Call<K, OUT>> {
 
   constructor(
     readonly host: CallHost,
-    readonly scope: KeyScope,
+    readonly ck: CanonicalKey,
+    readonly key: unknown,
     handler: MailboxHandler<Call<K, OUT>>,
     settled: (actor: KeyActor<K, OUT>, err: unknown) => void,
   ) {
@@ -289,7 +291,7 @@ class Call<K, OUT> extends Slot<OUT> implements OnTimerContext<K>, Collector<OUT
 
   get timerService(): TimerService {
     const actor = this.actor;
-    return (actor.timerService ??= actor.host.timers.serviceFor(actor.scope, actor.host.watermarkClock));
+    return (actor.timerService ??= actor.host.timers.serviceFor(actor, actor.host.watermarkClock));
   }
 
   getValueState<S>(stateName: string, defaultValue: S, o?: { ttl?: StateTtlConfig }): ValueState<S> {
@@ -305,7 +307,7 @@ class Call<K, OUT> extends Slot<OUT> implements OnTimerContext<K>, Collector<OUT
       }
     }
     const descriptor = actor.host.valueDescriptor(stateName, defaultValue, o);
-    const state = actor.host.backend.value(descriptor, actor.scope);
+    const state = actor.host.backend.value(descriptor, actor);
     if (actor.firstDescriptor === undefined || actor.firstDescriptor.name === stateName) {
       actor.firstDescriptor = descriptor as ValueStateDescriptor<unknown>;
       actor.firstState = state as ValueState<unknown>;
@@ -314,11 +316,11 @@ class Call<K, OUT> extends Slot<OUT> implements OnTimerContext<K>, Collector<OUT
   }
 
   getListState<X>(stateName: string, o: { ttl?: StateTtlConfig } = {}): ListState<X> {
-    return this.actor.host.backend.list(listState<X>(stateName, o), this.actor.scope);
+    return this.actor.host.backend.list(listState<X>(stateName, o), this.actor);
   }
 
   getMapState<UK, UV>(stateName: string, o: { ttl?: StateTtlConfig } = {}): MapState<UK, UV> {
-    return this.actor.host.backend.map(mapState<UK, UV>(stateName, o), this.actor.scope);
+    return this.actor.host.backend.map(mapState<UK, UV>(stateName, o), this.actor);
   }
 
   state<S>(descriptor: ValueStateDescriptor<S>): ValueState<S>;
@@ -328,7 +330,7 @@ class Call<K, OUT> extends Slot<OUT> implements OnTimerContext<K>, Collector<OUT
   state<IN, ACC, R>(descriptor: AggregatingStateDescriptor<IN, ACC, R>): AggregatingState<IN, R>;
   state(d: { kind: string }): unknown {
     const backend = this.actor.host.backend;
-    const scope = this.actor.scope;
+    const scope = this.actor;
     switch (d.kind) {
       case 'value':
         return backend.value(d as ValueStateDescriptor<unknown>, scope);
@@ -702,7 +704,7 @@ export function keyedProcess<T, K, OUT>(
           for (const [k, a] of actors) if (!a.isBusy) actors.delete(k);
           actorLimit = Math.max(ACTOR_CACHE, 2 * actors.size);
         }
-        actor = new KeyActor<K, OUT>(host, { ck, key }, handler, settled);
+        actor = new KeyActor<K, OUT>(host, ck, key, handler, settled);
         actors.set(ck, actor);
       }
       return actor;

@@ -34,5 +34,6 @@ export function avg<T>(
       merge: (a: AvgAccumulator, b: AvgAccumulator): AvgAccumulator => [a[0] + b[0], a[1] + b[1]],
     },
     options,
+    { kind: 'avg', select },
   );
 }

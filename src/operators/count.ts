@@ -1,5 +1,7 @@
 import { keyedAggregation, type KeyedAggregation, type KeyedAggregationOptions } from './keyedAggregateInternals';
 
+const COUNT_COLUMNS = { kind: 'count' } as const;
+
 const COUNT = {
   createAccumulator: (): number => 0,
   add: (_value: unknown, acc: number): number => acc + 1,
@@ -30,5 +32,5 @@ const COUNT = {
  * // [['the', 2], ['fox', 1]]
  */
 export function count(options: KeyedAggregationOptions = {}): KeyedAggregation<unknown, number, number> {
-  return keyedAggregation('count', COUNT, options);
+  return keyedAggregation('count', COUNT, options, COUNT_COLUMNS);
 }

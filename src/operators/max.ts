@@ -21,5 +21,5 @@ export function max<T>(
   options: KeyedAggregationOptions = {},
 ): KeyedAggregation<T, number, number> {
   const select = numericSelector('max', selector);
-  return keyedAggregation('max', numericFold(select, -Infinity, Math.max, Math.max), options);
+  return keyedAggregation('max', numericFold(select, -Infinity, Math.max, Math.max), options, { kind: 'max', select });
 }

@@ -21,5 +21,5 @@ export function min<T>(
   options: KeyedAggregationOptions = {},
 ): KeyedAggregation<T, number, number> {
   const select = numericSelector('min', selector);
-  return keyedAggregation('min', numericFold(select, Infinity, Math.min, Math.min), options);
+  return keyedAggregation('min', numericFold(select, Infinity, Math.min, Math.min), options, { kind: 'min', select });
 }

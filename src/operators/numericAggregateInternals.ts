@@ -27,3 +27,25 @@ export function numericFold<T>(
     merge,
   };
 }
+
+/**
+ * @internal
+ * How a built-in numeric aggregation runs as a rolling aggregate: in typed
+ * columns by key id (one `Float64Array` slot per key, two for `avg`) instead of
+ * one boxed accumulator per key. It computes exactly what its aggregate
+ * function computes (same double arithmetic, same order), and its checkpoint
+ * data has the aggregate function's accumulators (numbers; `[sum, count]` for
+ * avg), so snapshots of either form restore into the other.
+ */
+export type NumericSpec<T> =
+  | { readonly kind: 'count' }
+  | {
+      readonly kind: 'sum' | 'min' | 'max' | 'avg';
+      /** The checked selector (a non-number is a StreamLiteError). */
+      readonly select: (value: T) => number;
+    };
+
+/** @internal The initial value of a numeric column. */
+export function numericInitial(kind: NumericSpec<unknown>['kind']): number {
+  return kind === 'min' ? Infinity : kind === 'max' ? -Infinity : 0;
+}

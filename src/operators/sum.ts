@@ -24,5 +24,5 @@ export function sum<T>(
   options: KeyedAggregationOptions = {},
 ): KeyedAggregation<T, number, number> {
   const select = numericSelector('sum', selector);
-  return keyedAggregation('sum', numericFold(select, 0, (acc, n) => acc + n, (a, b) => a + b), options);
+  return keyedAggregation('sum', numericFold(select, 0, (acc, n) => acc + n, (a, b) => a + b), options, { kind: 'sum', select });
 }

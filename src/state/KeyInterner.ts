@@ -38,8 +38,25 @@ export class KeyInterner<K> {
   keyOf(id: number): K {
     return this.keys[id];
   }
+
+  /**
+   * The keys by id, without a copy. The list only grows (ids are never reused
+   * or reassigned), so its first `size` entries as of now never change: a
+   * snapshot may keep the list and the size, and read them later.
+   */
+  keyList(): readonly K[] {
+    return this.keys;
+  }
 }
 
 /** Primitive keys are their own canonical form, except strings starting with NUL and -0. */
 const needsCanonical = (key: unknown): boolean =>
   typeof key === 'object' || (typeof key === 'string' && key.charCodeAt(0) === 0);
+
+/**
+ * An instance alive as long as the module, so the class's hidden class (map) never dies: optimized code that
+ * embeds a map is thrown away when the map dies, and a pipeline that runs after a full GC left no interner alive
+ * would start with its per-record loops deoptimized.
+ */
+const KEPT_FOR_ITS_MAP = new KeyInterner<unknown>();
+void KEPT_FOR_ITS_MAP;

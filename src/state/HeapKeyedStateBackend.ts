@@ -8,6 +8,7 @@ import {
   type Namespace,
   type StateCell,
   type StateTableSnapshot,
+  type TableEntry,
 } from './CopyOnWriteStateTable';
 import { freezeState, produceState } from './immer';
 import { DEFAULT_MAX_PARALLELISM, inKeyGroupRange, keyGroupOf, type KeyGroupRange } from './keyGroups';
@@ -116,7 +117,11 @@ export class KeyedStateSnapshot {
       const keyGroups: Record<number, KeyGroupEntries> = {};
       states[name] = { kind, keyGroups };
       return {
-        add: (group, key, cells) => void (keyGroups[group] ??= []).push([key, cells.map(([ns, cell]) => [ns, cell.value, cell.touched])]),
+        add: (group, entry, cells) =>
+          void (keyGroups[group] ??= []).push([
+            entry.key,
+            cells === undefined ? [[entry.ns!, entry.value, entry.touched]] : cells.map(([ns, cell]) => [ns, cell.value, cell.touched]),
+          ]),
         done: () => undefined,
       };
     });
@@ -132,19 +137,21 @@ export class KeyedStateSnapshot {
     const states: Record<string, { kind: StateDescriptor['kind']; keyGroups: Record<number, KeyGroupColumns> }> = {};
     this.collect((name, kind) => {
       const groups: (ColumnsBuilder | undefined)[] = [];
+      const cell = (g: ColumnsBuilder, ns: Namespace, value: unknown, touched: Timestamp): void => {
+        if (g.namespaces !== undefined) g.namespaces.push(ns);
+        else if (ns !== DEFAULT_NAMESPACE) (g.namespaces = g.values.map(() => DEFAULT_NAMESPACE)).push(ns);
+        g.values.push(value);
+        g.touched.push(touched);
+      };
       return {
-        add: (group, key, cells) => {
+        add: (group, entry, cells) => {
           const g = (groups[group] ??= { keys: [], cellCounts: undefined, namespaces: undefined, values: [], touched: [] });
-          if (g.cellCounts !== undefined) g.cellCounts.push(cells.length);
-          else if (cells.length !== 1) (g.cellCounts = g.keys.map(() => 1)).push(cells.length);
-          g.keys.push(key);
-          for (let i = 0; i < cells.length; i++) {
-            const [ns, cell] = cells[i];
-            if (g.namespaces !== undefined) g.namespaces.push(ns);
-            else if (ns !== DEFAULT_NAMESPACE) (g.namespaces = g.values.map(() => DEFAULT_NAMESPACE)).push(ns);
-            g.values.push(cell.value);
-            g.touched.push(cell.touched);
-          }
+          const n = cells === undefined ? 1 : cells.length;
+          if (g.cellCounts !== undefined) g.cellCounts.push(n);
+          else if (n !== 1) (g.cellCounts = g.keys.map(() => 1)).push(n);
+          g.keys.push(entry.key);
+          if (cells === undefined) cell(g, entry.ns!, entry.value, entry.touched);
+          else for (let i = 0; i < cells.length; i++) cell(g, cells[i][0], cells[i][1].value, cells[i][1].touched);
         },
         done: () => {
           const keyGroups: Record<number, KeyGroupColumns> = {};
@@ -162,33 +169,25 @@ export class KeyedStateSnapshot {
   }
 
   /**
-   * Every key of every table with its unexpired cells (a key with none is
-   * skipped), to the sink `open` gives for the table; then releases the snapshot.
-   * A sink must copy what it keeps of `cells`: the array is reused.
+   * Every key of every table that has unexpired cells, to the sink `open`
+   * gives for the table; then releases the snapshot.
    */
-  private collect(open: (name: string, kind: StateDescriptor['kind']) => { add: CellSink; done: () => void }): void {
+  private collect(open: (name: string, kind: StateDescriptor['kind']) => { add: KeySink; done: () => void }): void {
     const maxParallelism = this.maxParallelism;
     try {
       for (const [name, { descriptor, snapshot }] of this.tables) {
         const { add, done } = open(name, descriptor.kind);
         const expired = descriptor.ttl === undefined ? undefined : (cell: StateCell<unknown>) => this.isExpired(descriptor, cell);
-        // the common key with one cell: one array, refilled for every key
-        const one: [Namespace, StateCell<unknown>] = [DEFAULT_NAMESPACE, undefined as unknown as StateCell<unknown>];
-        const single = [one];
         snapshot.forEachEntry((entry) => {
-          let cells: readonly (readonly [Namespace, StateCell<unknown>])[];
+          let cells: [Namespace, StateCell<unknown>][] | undefined;
           if (entry.more === undefined) {
             if (entry.ns === undefined || (expired !== undefined && expired(entry))) return;
-            one[0] = entry.ns;
-            one[1] = entry;
-            cells = single;
           } else {
-            const list: [Namespace, StateCell<unknown>][] = [];
-            for (const [ns, cell] of entry.more) if (expired === undefined || !expired(cell)) list.push([ns, cell]);
-            if (list.length === 0) return;
-            cells = list;
+            cells = [];
+            for (const [ns, cell] of entry.more) if (expired === undefined || !expired(cell)) cells.push([ns, cell]);
+            if (cells.length === 0) return;
           }
-          add(keyGroupOf(entry.key, maxParallelism), entry.key, cells);
+          add(keyGroupOf(entry.key, maxParallelism), entry, cells);
         });
         done();
       }
@@ -198,8 +197,8 @@ export class KeyedStateSnapshot {
   }
 }
 
-/** Receives one key of a snapshot: its key group, the key, its cells. */
-type CellSink = (group: number, key: unknown, cells: readonly (readonly [Namespace, StateCell<unknown>])[]) => void;
+/** Receives one key of a snapshot: its key group, its entry, and its unexpired cells (undefined: the entry's one inline cell). */
+type KeySink = (group: number, entry: TableEntry<unknown>, cells: readonly (readonly [Namespace, StateCell<unknown>])[] | undefined) => void;
 
 /** A filled key group: last-access times relative to their minimum when they are all safe integers. */
 function finishColumns(g: ColumnsBuilder): KeyGroupColumns {

@@ -47,9 +47,13 @@ const MAX_OPEN_SNAPSHOTS = 8;
  * Observably the general engine (`WindowEngine` in windowInternals.ts) for
  * that configuration — same results, panes, order, late output, counter,
  * errors and checkpoint format — but cheaper:
- * - the open sessions of a key are a small array sorted by start (interned
- *   key ids), disjoint and never touching; a record inside a session or
- *   extending it updates it in place (no window or state object per record);
+ * - sessions live in typed-array columns by slot (start, end, timers,
+ *   pending, pane index; accumulators in a plain array), slots reused through
+ *   a free list: no object, no boxed number per session or per record;
+ * - the open sessions of a key (interned key ids) are a list through the
+ *   slots (a head per key, a next per slot: no array per key), sorted by
+ *   start, disjoint and never touching; a record inside a session or
+ *   extending it updates it in place;
  * - one timer heap ordered like the general engine's timer buckets (time,
  *   then registration order), with at most one entry per session and kind
  *   (firing, cleanup): a session that grows or merges registers new timers
@@ -84,8 +88,42 @@ export const sessionEngine: WindowEngineFactory = {
     if (acc !== 'accumulating' && acc !== 'discarding') return false;
     return (o.emit ?? 'panes') === 'panes';
   },
-  create: (spec, fn, out) => new SessionEngine(spec, fn as AggregateSpec, out),
+  create: (spec, fn, out) => {
+    anchor ??= anchorEngine();
+    return new SessionEngine(spec, fn as AggregateSpec, out);
+  },
 };
+
+/**
+ * An idle engine kept for the life of the module. While at least one engine
+ * object is alive, V8 keeps the hidden class engines share, and with it the
+ * type feedback of the engine's optimised code. Without it, a job that ends
+ * leaves no engine behind: at the next garbage collection the class dies,
+ * and the next job's engine (a new class) deoptimises its hot loops at every
+ * rarely taken branch and re-warms — measured on W4: ~2× the time of a
+ * warm run, every run. The anchor holds no state (no key, no session). Its
+ * fields are created with their most general representations (a NaN gap, no
+ * key-group check), so later engines share its class rather than generalise it.
+ */
+let anchor: SessionEngine | undefined;
+
+function anchorEngine(): SessionEngine {
+  const assigner: WindowAssigner<unknown> = {
+    description: 'session(anchor)',
+    timeDomain: 'event',
+    isMerging: true,
+    shape: { kind: 'session' },
+    assignWindows: () => [],
+    defaultTrigger: () => {
+      throw new StreamLiteError('sessionEngine', 'the anchor engine has no trigger');
+    },
+  };
+  const none = (): never => {
+    throw new StreamLiteError('sessionEngine', 'the anchor engine runs nothing');
+  };
+  const out = { next: none, error: none, complete: none } as unknown as Subscriber<Element<unknown>>;
+  return new SessionEngine({ assigner, options: {} }, { kind: 'aggregate', fn: { createAccumulator: none, add: none, getResult: none, merge: none } }, out);
+}
 
 type AggregateSpec = {
   readonly kind: 'aggregate';
@@ -93,51 +131,16 @@ type AggregateSpec = {
   readonly process?: AggregateProcessFunction<unknown, unknown, unknown>;
 };
 
-/** One open session of one key: the general engine's `WindowState` of a session, mutable in place. */
-class Session {
-  /** Records added since the last firing. */
-  pending = 0;
-  paneIndex = 0;
-  /** When it is cleared: `end + lateness` (or the maximum watermark). */
-  cleanupAt = 0;
-  /** The firing timer's time (`end − 1`), NaN when none is registered. */
-  timer = NaN;
-  /** Registration order of the firing timer and of the cleanup timer (ties of equal times fire in this order). */
-  timerSeq = -1;
-  cleanupSeq = -1;
-  /** Whether a firing-timer entry of this session is in the heap (possibly an older one, re-queued when it pops). */
-  timerQueued = false;
-  /** Whether a cleanup entry of this session is in the heap (likewise). */
-  cleanupQueued = false;
-  alive = true;
-  /** Per-window user state of a process function. */
-  userState: Map<string, unknown> | undefined = undefined;
-  /** The last snapshot epoch this session was saved for (or was created in). */
-  savedEpoch: number;
-
-  constructor(
-    readonly keyId: number,
-    readonly key: unknown,
-    public start: Timestamp,
-    public end: Timestamp,
-    public acc: unknown,
-    /** The snapshot epoch it was created in: snapshots with a higher epoch hold it. */
-    readonly born: number,
-  ) {
-    this.savedEpoch = born;
-  }
-}
-
 /** A session as of a snapshot. */
 interface FrozenSession {
   readonly keyId: number;
-  readonly key: unknown;
   readonly start: Timestamp;
   readonly end: Timestamp;
   readonly acc: unknown;
   readonly pending: number;
   readonly paneIndex: number;
   readonly cleanupAt: Timestamp;
+  /** NaN: no firing timer. */
   readonly timer: Timestamp;
   readonly timerSeq: number;
   readonly cleanupSeq: number;
@@ -150,26 +153,18 @@ interface OpenSnapshot {
   readonly watermark: Timestamp;
   /** Keys interned before it. */
   readonly keyCount: number;
-  readonly saved: Map<Session, FrozenSession>;
+  /** Sessions (by slot) as they were at the snapshot, saved before they changed. */
+  readonly saved: Map<number, FrozenSession>;
   /** Per-key state of process functions as of the snapshot, for keys whose state changed since. */
   readonly savedGlobals: Map<number, [string, unknown][] | undefined>;
   data: WindowCheckpoint | undefined;
 }
 
-const freeze = (s: Session): FrozenSession => ({
-  keyId: s.keyId,
-  key: s.key,
-  start: s.start,
-  end: s.end,
-  acc: s.acc,
-  pending: s.pending,
-  paneIndex: s.paneIndex,
-  cleanupAt: s.cleanupAt,
-  timer: s.timer,
-  timerSeq: s.timerSeq,
-  cleanupSeq: s.cleanupSeq,
-  userState: s.userState ? [...s.userState] : undefined,
-});
+const INITIAL_SLOTS = 64;
+/** Indices into the current record's numbers. */
+const TS = 0;
+const LO = 1;
+const HI = 2;
 
 class SessionEngine implements WindowEngineLike {
   private readonly assigner: WindowAssigner<unknown>;
@@ -190,21 +185,57 @@ class SessionEngine implements WindowEngineLike {
   private keysChecked: number;
 
   private readonly keys = new KeyInterner<unknown>();
-  /** The open sessions of each key id, sorted by start; disjoint and never touching (the array is kept when empty). */
-  private readonly sessionsByKey: (Session[] | undefined)[] = [];
+  /** The first open session (slot) of each key id, -1 when none; the others follow through `nextOf`, sorted by start, disjoint and never touching. */
+  private headOf: Int32Array = new Int32Array(0);
   /** Per-key user state of process functions. */
   private readonly globalUserState: (Map<string, unknown> | undefined)[] = [];
   /** The snapshot epoch each key's user state was last saved for. */
   private readonly globalsSavedEpoch: number[] = [];
 
-  // The timer heap: (time, seq) ordered, parallel arrays. An entry is current while its session is alive and
-  // still holds the timer (time, seq) of that kind; otherwise it is stale.
-  private heapTime: number[] = [];
-  private heapSeq: number[] = [];
-  private heapSession: Session[] = [];
-  private heapKind: number[] = [];
+  // ── the sessions, by slot ──
+  private capacity = 0;
+  /** Slots ever used; below it, free ones are in `freeSlots`. */
+  private used = 0;
+  private readonly freeSlots: number[] = [];
+  private keyIdOf: Int32Array = new Int32Array(0);
+  /** The key's next open session (by start), -1 at the end. */
+  private nextOf: Int32Array = new Int32Array(0);
+  private startOf: Float64Array = new Float64Array(0);
+  private endOf: Float64Array = new Float64Array(0);
+  /** When the session is cleared: `end + lateness` (or the maximum watermark). */
+  private cleanupAtOf: Float64Array = new Float64Array(0);
+  /** The firing timer (`end − 1`), NaN when none is registered. */
+  private timerOf: Float64Array = new Float64Array(0);
+  /** Registration numbers of the firing and cleanup timers (-1: none): ties of equal times fire in this order. */
+  private timerSeqOf: Float64Array = new Float64Array(0);
+  private cleanupSeqOf: Float64Array = new Float64Array(0);
+  /** Records added since the last firing. */
+  private pendingOf: Float64Array = new Float64Array(0);
+  private paneIndexOf: Float64Array = new Float64Array(0);
+  private aliveOf: Uint8Array = new Uint8Array(0);
+  /** Whether a firing-timer (cleanup) entry of the slot is in the heap — possibly an older one, re-queued when it pops. */
+  private timerQueuedOf: Uint8Array = new Uint8Array(0);
+  private cleanupQueuedOf: Uint8Array = new Uint8Array(0);
+  /** The snapshot epoch the session was created in (snapshots with a higher epoch hold it), and last saved for. */
+  private bornOf: Int32Array = new Int32Array(0);
+  private savedEpochOf: Int32Array = new Int32Array(0);
+  /** Accumulators (undefined when empty) and per-window user state of process functions. */
+  private accOf: unknown[] = [];
+  private userStateOf: (Map<string, unknown> | undefined)[] = [];
+
+  // The timer heap: (time, seq) ordered, parallel arrays; an entry is `slot * 2 + kind`. An entry is current while
+  // its session is alive and still holds the timer (seq) of that kind; otherwise it is stale.
+  private readonly heapTime: number[] = [];
+  private readonly heapSeq: number[] = [];
+  private readonly heapEntry: number[] = [];
   /** Registration counter (the general engine's order of entries within a timer bucket). */
   private seq = 0;
+  /**
+   * The record being added: its timestamp and own window `[lo, hi)`. Passed
+   * through a typed array rather than as arguments, so that no number is boxed
+   * per record on the way through the helpers.
+   */
+  private readonly record = new Float64Array(3);
 
   private currentWatermark: Timestamp = MIN_WATERMARK;
   private ended = false;
@@ -244,6 +275,7 @@ class SessionEngine implements WindowEngineLike {
       },
     };
     this.lateCounter = o.metrics?.counter(LATE_COUNTER, { operator: this.name }, LATE_HELP) ?? new Counter(LATE_COUNTER, { operator: this.name });
+    this.grow(INITIAL_SLOTS);
   }
 
   // ── records ────────────────────────────────────────────────────────────
@@ -255,15 +287,20 @@ class SessionEngine implements WindowEngineLike {
     const { values, timestamps } = batch;
     const n = values.length;
     const gap = this.fixedGap;
+    const record = this.record;
+    const interner = this.keys;
     for (let i = 0; i < n; i++) {
       const value = values[i];
       const ts = timestamps[i];
       if (ts === NO_TIMESTAMP) throw new MissingTimestampError(this.name, { value, key: keys[i] });
-      const keyId = this.keys.intern(keys[i]);
+      const keyId = interner.intern(keys[i]);
       if (keyId >= this.keysChecked) this.checkNewKey(keyId, value, ts);
+      record[TS] = ts;
       let added: boolean;
       if (gap === gap) {
-        added = this.addToSession(keyId, value, ts, ts, ts + gap);
+        record[LO] = ts;
+        record[HI] = ts + gap;
+        added = this.addToSession(keyId, value);
       } else {
         let windows: readonly TimeWindow[];
         try {
@@ -273,7 +310,9 @@ class SessionEngine implements WindowEngineLike {
         }
         added = false;
         for (let w = 0; w < windows.length; w++) {
-          if (this.addToSession(keyId, value, ts, windows[w].start, windows[w].end)) added = true;
+          record[LO] = windows[w].start;
+          record[HI] = windows[w].end;
+          if (this.addToSession(keyId, value)) added = true;
         }
       }
       if (!added) this.dropLate(value, ts);
@@ -281,77 +320,142 @@ class SessionEngine implements WindowEngineLike {
     this.flush();
   }
 
-  /** Adds a record whose own window is `[lo, hi)` to its session; false when it is late (touches no open session and its window is late). */
-  private addToSession(keyId: number, value: unknown, ts: Timestamp, lo: Timestamp, hi: Timestamp): boolean {
-    const sessions = this.sessionsByKey[keyId];
+  /** Adds the current record (own window `[lo, hi)`) to its session; false when it is late (touches no open session and its window is late). */
+  private addToSession(keyId: number, value: unknown): boolean {
+    const lo = this.record[LO];
+    const hi = this.record[HI];
+    if (keyId >= this.headOf.length) this.growKeys(keyId);
+    const startOf = this.startOf;
+    const endOf = this.endOf;
+    const nextOf = this.nextOf;
+    let prev = -1;
     let first = -1;
     let count = 0;
-    if (sessions !== undefined) {
-      for (let j = 0; j < sessions.length; j++) {
-        const s = sessions[j];
-        if (s.start > hi) break; // sorted by start: no later session touches
-        if (s.end >= lo) {
-          if (first < 0) first = j;
-          count++;
-        }
+    for (let slot = this.headOf[keyId]; slot >= 0; slot = nextOf[slot]) {
+      if (startOf[slot] > hi) break; // sorted by start: no later session touches
+      if (endOf[slot] >= lo) {
+        if (first < 0) first = slot;
+        count++;
+      } else {
+        prev = slot;
       }
     }
     if (first < 0) {
-      if (this.isLate(hi)) return false;
-      this.newSession(keyId, sessions, lo, hi, value, ts);
+      // A window is late once `end − 1 + lateness ≤ W`.
+      const ct = hi - 1 + this.lateness;
+      if ((ct >= MAX_WATERMARK ? MAX_WATERMARK : ct) <= this.currentWatermark) return false;
+      this.newSession(keyId, prev, value);
       return true;
     }
-    const s = sessions![first];
-    if (count === 1 && s.start <= lo && s.end >= hi) {
-      this.addRecord(s, value, ts);
-      return true;
-    }
-    this.merge(sessions!, first, count, lo, hi);
-    this.addRecord(s, value, ts);
+    if (count > 1) this.merge(first, count);
+    else if (startOf[first] > lo || endOf[first] < hi) this.extend(first);
+    this.addRecord(first, value);
     return true;
   }
 
-  /** A window is late once `end − 1 + lateness ≤ W`. */
-  private isLate(end: Timestamp): boolean {
-    const ct = end - 1 + this.lateness;
-    return (ct >= MAX_WATERMARK ? MAX_WATERMARK : ct) <= this.currentWatermark;
-  }
-
-  private newSession(keyId: number, sessions: Session[] | undefined, lo: Timestamp, hi: Timestamp, value: unknown, ts: Timestamp): void {
-    const s = new Session(keyId, this.keys.keyOf(keyId), lo, hi, undefined, this.epoch);
-    if (sessions === undefined) {
-      this.sessionsByKey[keyId] = [s];
-    } else if (sessions.length === 0) {
-      sessions.push(s);
-    } else {
-      let i = sessions.length;
-      while (i > 0 && sessions[i - 1].start > lo) i--;
-      if (i === sessions.length) sessions.push(s);
-      else sessions.splice(i, 0, s);
-    }
+  /** A new session for the current record, after `prev` in its key's list (-1: first). */
+  private newSession(keyId: number, prev: number, value: unknown): void {
+    const lo = this.record[LO];
+    const hi = this.record[HI];
+    const slot = this.allocate(keyId);
+    this.startOf[slot] = lo;
+    this.endOf[slot] = hi;
+    this.link(keyId, prev, slot);
     // As the general engine: the cleanup timer is registered first, then the firing timer (when the end is ahead).
-    s.cleanupAt = this.cleanupAtOf(hi);
-    s.cleanupSeq = this.seq++;
-    const end = hi - 1;
-    if (end > this.currentWatermark) this.registerTimer(s, end);
-    if (!(s.timer < s.cleanupAt)) this.queueCleanup(s);
-    this.addRecord(s, value, ts);
+    this.setCleanupTime(slot);
+    this.cleanupSeqOf[slot] = this.seq++;
+    if (hi - 1 > this.currentWatermark) this.registerTimer(slot);
+    if (!(this.timerOf[slot] < this.cleanupAtOf[slot])) this.queueCleanup(slot);
+    this.addRecord(slot, value);
   }
 
-  /** `end − 1 + lateness` saturating at the maximum watermark; a session stays one ms longer (a record at `end` still touches it). */
-  private cleanupAtOf(end: Timestamp): Timestamp {
+  /** Inserts `slot` after `prev` (-1: at the head) in the list of `keyId`. */
+  private link(keyId: number, prev: number, slot: number): void {
+    if (prev < 0) {
+      this.nextOf[slot] = this.headOf[keyId];
+      this.headOf[keyId] = slot;
+    } else {
+      this.nextOf[slot] = this.nextOf[prev];
+      this.nextOf[prev] = slot;
+    }
+  }
+
+  /** Removes `slot` from its key's list. */
+  private unlink(slot: number): void {
+    const keyId = this.keyIdOf[slot];
+    let s = this.headOf[keyId];
+    if (s === slot) {
+      this.headOf[keyId] = this.nextOf[slot];
+      return;
+    }
+    while (s >= 0) {
+      const next = this.nextOf[s];
+      if (next === slot) {
+        this.nextOf[s] = this.nextOf[slot];
+        return;
+      }
+      s = next;
+    }
+  }
+
+  /** Inserts a restored session in its key's list, by start. */
+  private linkByStart(keyId: number, slot: number): void {
+    if (keyId >= this.headOf.length) this.growKeys(keyId);
+    const start = this.startOf[slot];
+    let prev = -1;
+    for (let s = this.headOf[keyId]; s >= 0 && this.startOf[s] <= start; s = this.nextOf[s]) prev = s;
+    this.link(keyId, prev, slot);
+  }
+
+  private growKeys(keyId: number): void {
+    let n = Math.max(64, this.headOf.length * 2);
+    while (n <= keyId) n *= 2;
+    const head = new Int32Array(n).fill(-1);
+    head.set(this.headOf);
+    this.headOf = head;
+  }
+
+  /** `merge` of one session with the current record's window, which it does not contain: the session grows in place. */
+  private extend(slot: number): void {
+    if (this.savedEpochOf[slot] !== this.epoch) this.touch(slot);
+    const lo = this.record[LO];
+    const hi = this.record[HI];
+    if (lo < this.startOf[slot]) this.startOf[slot] = lo;
+    if (hi > this.endOf[slot]) this.endOf[slot] = hi;
+    const us = this.userStateOf[slot];
+    if (us !== undefined && us.size === 0) this.userStateOf[slot] = undefined;
+    this.renew(slot);
+  }
+
+  /** A merged or grown session registers its timers anew, as the general engine's new window state: firing timer (if its end is ahead), then cleanup. */
+  private renew(slot: number): void {
+    if (this.endOf[slot] - 1 > this.currentWatermark) {
+      this.registerTimer(slot);
+    } else {
+      this.timerOf[slot] = NaN;
+      this.timerSeqOf[slot] = -1;
+    }
+    this.setCleanupTime(slot);
+    this.cleanupSeqOf[slot] = this.seq++;
+    if (!(this.timerOf[slot] < this.cleanupAtOf[slot])) this.queueCleanup(slot);
+  }
+
+  /** Cleanup at `end − 1 + lateness` saturating at the maximum watermark; a session stays one ms longer (a record at `end` still touches it). */
+  private setCleanupTime(slot: number): void {
+    const end = this.endOf[slot];
     const t = end - 1 + this.lateness;
     const ct = t >= MAX_WATERMARK || end - 1 >= MAX_WATERMARK ? MAX_WATERMARK : t;
-    return ct < MAX_WATERMARK ? ct + 1 : ct;
+    this.cleanupAtOf[slot] = ct < MAX_WATERMARK ? ct + 1 : ct;
   }
 
-  /** Registers the firing timer (a new registration); queues it unless an older entry of the session is queued. */
-  private registerTimer(s: Session, time: Timestamp): void {
-    s.timer = time;
-    s.timerSeq = this.seq++;
-    if (!s.timerQueued) {
-      s.timerQueued = true;
-      this.push(time, s.timerSeq, s, TIMER);
+  /** Registers the firing timer at `end − 1` (a new registration); queues it unless an older entry of the session is queued. */
+  private registerTimer(slot: number): void {
+    this.timerOf[slot] = this.endOf[slot] - 1;
+    const seq = this.seq++;
+    this.timerSeqOf[slot] = seq;
+    if (this.timerQueuedOf[slot] === 0) {
+      this.timerQueuedOf[slot] = 1;
+      this.push(this.timerOf[slot], seq, slot * 2 + TIMER);
     }
   }
 
@@ -359,83 +463,79 @@ class SessionEngine implements WindowEngineLike {
    * Queues the cleanup timer unless an entry of it is queued. It is needed in
    * the heap only once no firing timer due before it is pending.
    */
-  private queueCleanup(s: Session): void {
-    if (s.cleanupQueued || s.cleanupSeq < 0) return;
-    s.cleanupQueued = true;
-    this.push(s.cleanupAt, s.cleanupSeq, s, CLEANUP);
+  private queueCleanup(slot: number): void {
+    if (this.cleanupQueuedOf[slot] !== 0 || this.cleanupSeqOf[slot] < 0) return;
+    this.cleanupQueuedOf[slot] = 1;
+    this.push(this.cleanupAtOf[slot], this.cleanupSeqOf[slot], slot * 2 + CLEANUP);
   }
 
   /**
-   * The general engine's `mergeSessions`, in place: `sessions[first]` becomes
-   * the session covering the `count` sessions from `first` and `[lo, hi)` —
-   * a new window state as far as timers go (new registrations).
+   * The general engine's `mergeSessions`, in place: the session `target`
+   * becomes the session covering the `count` sessions from it in its key's
+   * list and the current record's window — a new window state as far as
+   * timers go (new registrations).
    */
-  private merge(sessions: Session[], first: number, count: number, lo: Timestamp, hi: Timestamp): void {
-    const target = sessions[first];
+  private merge(target: number, count: number): void {
+    const lo = this.record[LO];
+    const hi = this.record[HI];
     this.touch(target);
-    let start = lo < target.start ? lo : target.start;
-    let end = hi > target.end ? hi : target.end;
-    let acc = target.acc;
-    let pending = target.pending;
-    let paneIndex = target.paneIndex;
-    for (let j = first + 1; j < first + count; j++) {
-      const s = sessions[j];
-      this.touch(s);
-      if (s.start < start) start = s.start;
-      if (s.end > end) end = s.end;
-      if (s.acc !== undefined) {
+    let start = lo < this.startOf[target] ? lo : this.startOf[target];
+    let end = hi > this.endOf[target] ? hi : this.endOf[target];
+    let acc = this.accOf[target];
+    let pending = this.pendingOf[target];
+    let paneIndex = this.paneIndexOf[target];
+    let userState = this.userStateOf[target];
+    for (let j = 1; j < count; j++) {
+      const slot = this.nextOf[target];
+      this.nextOf[target] = this.nextOf[slot];
+      this.touch(slot);
+      if (this.startOf[slot] < start) start = this.startOf[slot];
+      if (this.endOf[slot] > end) end = this.endOf[slot];
+      const a = this.accOf[slot];
+      if (a !== undefined) {
         if (acc === undefined) {
-          acc = s.acc;
+          acc = a;
         } else {
           try {
-            acc = this.agg.merge(acc, s.acc);
+            acc = this.agg.merge(acc, a);
           } catch (err) {
-            throw new UserFunctionError(`${this.name} merge`, { value: s.acc, key: s.key }, err);
+            throw new UserFunctionError(`${this.name} merge`, { value: a, key: this.keys.keyOf(this.keyIdOf[slot]) }, err);
           }
         }
       }
-      pending += s.pending;
-      if (s.paneIndex > paneIndex) paneIndex = s.paneIndex;
-      if (s.userState) for (const [k, v] of s.userState) (target.userState ??= new Map()).set(k, v);
-      s.alive = false;
-      s.acc = undefined;
+      pending += this.pendingOf[slot];
+      if (this.paneIndexOf[slot] > paneIndex) paneIndex = this.paneIndexOf[slot];
+      const us = this.userStateOf[slot];
+      if (us) for (const [k, v] of us) (userState ??= new Map()).set(k, v);
+      this.kill(slot);
     }
-    if (count > 1) sessions.splice(first + 1, count - 1);
     // The general engine's merged state starts without user state and copies entries: an empty map does not survive.
-    if (target.userState !== undefined && target.userState.size === 0) target.userState = undefined;
-    target.start = start;
-    target.end = end;
-    target.acc = acc;
-    target.pending = pending;
-    target.paneIndex = paneIndex;
+    this.userStateOf[target] = userState !== undefined && userState.size === 0 ? undefined : userState;
+    this.startOf[target] = start;
+    this.endOf[target] = end;
+    this.accOf[target] = acc;
+    this.pendingOf[target] = pending;
+    this.paneIndexOf[target] = paneIndex;
     // As the general engine: the trigger's onMerge registers the firing timer, then the cleanup timer.
-    const maxTs = end - 1;
-    if (maxTs > this.currentWatermark) {
-      this.registerTimer(target, maxTs);
-    } else {
-      target.timer = NaN;
-      target.timerSeq = -1;
-    }
-    target.cleanupAt = this.cleanupAtOf(end);
-    target.cleanupSeq = this.seq++;
-    if (!(target.timer < target.cleanupAt)) this.queueCleanup(target);
+    this.renew(target);
   }
 
   /** Adds the record to the session's accumulator, then the default trigger: fire once the end has passed, else one timer at the end. */
-  private addRecord(s: Session, value: unknown, ts: Timestamp): void {
-    this.touch(s);
+  private addRecord(slot: number, value: unknown): void {
+    if (this.savedEpochOf[slot] !== this.epoch) this.touch(slot);
     const agg = this.agg;
+    const acc = this.accOf[slot];
     try {
-      s.acc = agg.add(value, s.acc === undefined ? agg.createAccumulator() : s.acc);
+      this.accOf[slot] = agg.add(value, acc === undefined ? agg.createAccumulator() : acc);
     } catch (err) {
-      throw new UserFunctionError(this.name, { value, timestamp: ts, key: s.key }, err);
+      throw new UserFunctionError(this.name, { value, timestamp: this.record[TS], key: this.keys.keyOf(this.keyIdOf[slot]) }, err);
     }
-    s.pending++;
-    const end = s.end - 1;
+    this.pendingOf[slot]++;
+    const end = this.endOf[slot] - 1;
     if (end <= this.currentWatermark) {
-      this.fire(s, this.currentWatermark < end ? 'EARLY' : 'LATE');
-    } else if (s.timer !== s.timer) {
-      this.registerTimer(s, end);
+      this.fire(slot, this.currentWatermark < end ? 'EARLY' : 'LATE');
+    } else if (this.timerOf[slot] !== this.timerOf[slot]) {
+      this.registerTimer(slot);
     }
   }
 
@@ -450,37 +550,45 @@ class SessionEngine implements WindowEngineLike {
   // ── firing ─────────────────────────────────────────────────────────────
 
   /** FIRE: emits a pane (the last when the session is cleared by the current watermark with no firing timer left), then purges when discarding. */
-  private fire(s: Session, timing: PaneTiming): void {
-    const isLast = this.currentWatermark >= s.cleanupAt && !(s.timer <= s.cleanupAt);
-    this.emitPane(s, timing, isLast);
+  private fire(slot: number, timing: PaneTiming): void {
+    const cleanupAt = this.cleanupAtOf[slot];
+    const isLast = this.currentWatermark >= cleanupAt && !(this.timerOf[slot] <= cleanupAt);
+    this.emitPane(slot, timing, isLast);
     if (this.discarding) {
-      s.acc = undefined;
-      s.pending = 0;
+      this.accOf[slot] = undefined;
+      this.pendingOf[slot] = 0;
     }
   }
 
-  private emitPane(s: Session, timing: PaneTiming, isLast: boolean): void {
-    if (s.acc === undefined) return;
-    const pane: PaneInfo = { timing, index: s.paneIndex++, isLast };
-    s.pending = 0;
+  private emitPane(slot: number, timing: PaneTiming, isLast: boolean): void {
+    const acc = this.accOf[slot];
+    if (acc === undefined) return;
+    const index = this.paneIndexOf[slot];
+    this.paneIndexOf[slot] = index + 1;
+    const pane: PaneInfo = { timing, index, isLast };
+    this.pendingOf[slot] = 0;
+    const key = this.keys.keyOf(this.keyIdOf[slot]);
     let result: unknown;
     try {
-      result = this.agg.getResult(s.acc);
+      result = this.agg.getResult(acc);
     } catch (err) {
-      throw new UserFunctionError(this.name, { value: s.acc, key: s.key }, err);
+      throw new UserFunctionError(this.name, { value: acc, key }, err);
     }
     if (this.process !== undefined) {
-      this.runProcess(s, pane, result);
+      this.runProcess(slot, key, pane, result);
       return;
     }
-    const r: WindowResult<unknown, unknown> = { key: s.key, start: s.start, end: s.end, value: result, pane, retraction: false };
+    const end = this.endOf[slot];
+    const r: WindowResult<unknown, unknown> = { key, start: this.startOf[slot], end, value: result, pane, retraction: false };
     this.outValues.push(r);
-    this.outTimestamps.push(s.end - 1);
+    this.outTimestamps.push(end - 1);
   }
 
-  private runProcess(s: Session, pane: PaneInfo, result: unknown): void {
+  private runProcess(slot: number, key: unknown, pane: PaneInfo, result: unknown): void {
     const process = this.process!;
-    const ts = s.end - 1;
+    const start = this.startOf[slot];
+    const end = this.endOf[slot];
+    const ts = end - 1;
     let active = true;
     const check = (): void => {
       if (!active) throw new StreamLiteError(this.name, 'the window context was used after the process function returned');
@@ -497,16 +605,17 @@ class SessionEngine implements WindowEngineLike {
         this.outTimestamps.push(timestamp);
       },
     };
-    const keyId = s.keyId;
+    const keyId = this.keyIdOf[slot];
     this.touchGlobals(keyId);
     const globals = (this.globalUserState[keyId] ??= new Map());
+    const userStateOf = this.userStateOf;
     const ctx: ProcessWindowContext<unknown> = {
-      key: s.key,
-      window: { start: s.start, end: s.end },
+      key,
+      window: { start, end },
       pane,
       currentWatermark: this.currentWatermark,
       currentProcessingTime: this.processing.now(),
-      windowState: userState(() => (s.userState ??= new Map())),
+      windowState: userState(() => (userStateOf[slot] ??= new Map())),
       globalState: userState(() => globals),
       output: <X>(tag: OutputTag<X>, value: X) => {
         check();
@@ -524,7 +633,7 @@ class SessionEngine implements WindowEngineLike {
       process(result, ctx, out);
     } catch (err) {
       if (err instanceof StreamLiteError) throw err;
-      throw new UserFunctionError(this.name, { value: `window [${s.start}, ${s.end})`, key: s.key }, err);
+      throw new UserFunctionError(this.name, { value: `window [${start}, ${end})`, key }, err);
     } finally {
       active = false;
     }
@@ -532,42 +641,36 @@ class SessionEngine implements WindowEngineLike {
 
   // ── timers ─────────────────────────────────────────────────────────────
 
-  private push(time: Timestamp, seq: number, s: Session, kind: number): void {
+  private push(time: Timestamp, seq: number, entry: number): void {
     const times = this.heapTime;
     const seqs = this.heapSeq;
-    const sessions = this.heapSession;
-    const kinds = this.heapKind;
+    const entries = this.heapEntry;
     let i = times.length;
     times.push(time);
     seqs.push(seq);
-    sessions.push(s);
-    kinds.push(kind);
+    entries.push(entry);
     while (i > 0) {
       const p = (i - 1) >> 1;
       const pt = times[p];
       if (pt < time || (pt === time && seqs[p] < seq)) break;
       times[i] = pt;
       seqs[i] = seqs[p];
-      sessions[i] = sessions[p];
-      kinds[i] = kinds[p];
+      entries[i] = entries[p];
       i = p;
     }
     times[i] = time;
     seqs[i] = seq;
-    sessions[i] = s;
-    kinds[i] = kind;
+    entries[i] = entry;
   }
 
   /** Removes the top entry. */
   private pop(): void {
     const times = this.heapTime;
     const seqs = this.heapSeq;
-    const sessions = this.heapSession;
-    const kinds = this.heapKind;
+    const entries = this.heapEntry;
     const time = times.pop()!;
     const seq = seqs.pop()!;
-    const s = sessions.pop()!;
-    const kind = kinds.pop()!;
+    const entry = entries.pop()!;
     const n = times.length;
     if (n === 0) return;
     let i = 0;
@@ -576,91 +679,181 @@ class SessionEngine implements WindowEngineLike {
       if (l >= n) break;
       const r = l + 1;
       let c = l;
-      if (r < n && (times[r] < times[l] || (times[r] === times[l] && seqs[r] < seqs[l]))) c = r;
-      const ct = times[c];
+      let ct = times[l];
+      if (r < n) {
+        const rt = times[r];
+        if (rt < ct || (rt === ct && seqs[r] < seqs[l])) {
+          c = r;
+          ct = rt;
+        }
+      }
       if (ct > time || (ct === time && seqs[c] > seq)) break;
       times[i] = ct;
       seqs[i] = seqs[c];
-      sessions[i] = sessions[c];
-      kinds[i] = kinds[c];
+      entries[i] = entries[c];
       i = c;
     }
     times[i] = time;
     seqs[i] = seq;
-    sessions[i] = s;
-    kinds[i] = kind;
+    entries[i] = entry;
   }
 
   /**
-   * Runs the timers due at or before `wm`, in (time, registration) order — the
-   * general engine's timer buckets. A current entry does what the general
-   * engine does for a window state in a bucket: fire if its firing timer is
-   * at this time, then clear it if its cleanup time is this time. A stale
-   * entry re-queues the session's current timer of its kind (due later).
+   * Runs the timers due at or before the watermark (already set), in (time,
+   * registration) order — the general engine's timer buckets. A stale entry
+   * re-queues the session's current timer of its kind (due later); a current
+   * one does what the general engine does for a window state in a bucket.
    */
   private advance(wm: Timestamp): void {
     const times = this.heapTime;
     while (times.length > 0 && times[0] <= wm) {
-      const time = times[0];
       const seq = this.heapSeq[0];
-      const s = this.heapSession[0];
-      const kind = this.heapKind[0];
+      const entry = this.heapEntry[0];
       this.pop();
-      if (kind === TIMER) {
-        s.timerQueued = false;
-        if (!s.alive) continue;
-        if (s.timerSeq !== seq) {
-          if (s.timerSeq >= 0) {
-            s.timerQueued = true;
-            this.push(s.timer, s.timerSeq, s, TIMER);
-          }
-          continue;
-        }
+      const slot = entry >> 1;
+      if ((entry & 1) === TIMER) {
+        this.timerQueuedOf[slot] = 0;
+        if (this.aliveOf[slot] === 0) this.release(slot);
+        else if (this.timerSeqOf[slot] === seq) this.onTimer(slot);
+        else this.requeueTimer(slot);
       } else {
-        s.cleanupQueued = false;
-        if (!s.alive) continue;
-        if (s.cleanupSeq !== seq) {
-          if (!(s.timer < s.cleanupAt)) this.queueCleanup(s);
-          continue;
-        }
+        this.cleanupQueuedOf[slot] = 0;
+        if (this.aliveOf[slot] === 0) this.release(slot);
+        else if (this.cleanupSeqOf[slot] === seq) this.onCleanupTimer(slot);
+        else if (!(this.timerOf[slot] < this.cleanupAtOf[slot])) this.queueCleanup(slot);
       }
-      if (s.timer === time) {
-        this.touch(s);
-        s.timer = NaN;
-        s.timerSeq = -1;
-        // eventTimeTrigger.onEventTime: FIRE at the window's end; the pane's timing is the timer's.
-        if (time === s.end - 1) this.fire(s, 'ON_TIME');
-        if (s.cleanupAt !== time) {
-          if (s.cleanupAt <= wm && (s.pending === 0 || s.acc === undefined)) {
-            // Due in this same advance: nothing can reach the session before then, and after a firing it holds
-            // no pane to emit, so clearing it now is what its cleanup timer would do.
-            this.cleanup(s, 'LATE');
-            continue;
-          }
-          this.queueCleanup(s);
-        }
-      }
-      if (s.alive && s.cleanupAt === time) this.cleanup(s, time < s.end - 1 ? 'EARLY' : time === s.end - 1 ? 'ON_TIME' : 'LATE');
     }
   }
 
-  /** Clears a session: a final pane for records never fired, then its state. */
-  private cleanup(s: Session, timing: PaneTiming): void {
-    this.touch(s);
-    if (s.pending > 0) this.emitPane(s, timing, true);
-    s.timer = NaN;
-    s.timerSeq = -1;
-    s.alive = false;
-    s.acc = undefined;
-    const sessions = this.sessionsByKey[s.keyId];
-    if (sessions !== undefined) {
-      const n = sessions.length;
-      if (sessions[n - 1] === s) sessions.pop();
-      else {
-        const i = sessions.indexOf(s);
-        if (i >= 0) sessions.splice(i, 1);
-      }
+  private requeueTimer(slot: number): void {
+    if (this.timerSeqOf[slot] < 0) return;
+    this.timerQueuedOf[slot] = 1;
+    this.push(this.timerOf[slot], this.timerSeqOf[slot], slot * 2 + TIMER);
+  }
+
+  /**
+   * The session's firing timer is due (`time`, at `end − 1`): eventTimeTrigger's
+   * onEventTime fires it, with the timing of the timer (ON_TIME); then the
+   * session is cleared if its cleanup time is this time too (the maximum
+   * watermark), else its cleanup timer joins the heap.
+   */
+  private onTimer(slot: number): void {
+    const time = this.timerOf[slot];
+    this.touch(slot);
+    this.timerOf[slot] = NaN;
+    this.timerSeqOf[slot] = -1;
+    const maxTs = this.endOf[slot] - 1;
+    if (time === maxTs) this.fire(slot, 'ON_TIME');
+    const cleanupAt = this.cleanupAtOf[slot];
+    if (cleanupAt === time) {
+      this.cleanup(slot, time < maxTs ? 'EARLY' : time === maxTs ? 'ON_TIME' : 'LATE');
+    } else if (cleanupAt <= this.currentWatermark && (this.pendingOf[slot] === 0 || this.accOf[slot] === undefined)) {
+      // Due in this same advance: nothing can reach the session before then, and after a firing it holds
+      // no pane to emit, so clearing it now is what its cleanup timer would do.
+      this.cleanup(slot, 'LATE');
+    } else {
+      this.queueCleanup(slot);
     }
+  }
+
+  /** The session's cleanup timer is due: as the general engine, a firing timer at the same time fires first. */
+  private onCleanupTimer(slot: number): void {
+    const time = this.cleanupAtOf[slot];
+    if (this.timerOf[slot] === time) {
+      this.onTimer(slot);
+      return;
+    }
+    const maxTs = this.endOf[slot] - 1;
+    this.cleanup(slot, time < maxTs ? 'EARLY' : time === maxTs ? 'ON_TIME' : 'LATE');
+  }
+
+  /** Clears a session: a final pane for records never fired, then its state. */
+  private cleanup(slot: number, timing: PaneTiming): void {
+    this.touch(slot);
+    if (this.pendingOf[slot] > 0) this.emitPane(slot, timing, true);
+    this.unlink(slot);
+    this.kill(slot);
+  }
+
+  // ── slots ──────────────────────────────────────────────────────────────
+
+  /** A fresh slot for a session of `keyId` (its bounds, timers and accumulator still to set). */
+  private allocate(keyId: number): number {
+    let slot = this.freeSlots.pop();
+    if (slot === undefined) {
+      if (this.used === this.capacity) this.grow(this.capacity * 2);
+      slot = this.used++;
+    }
+    this.keyIdOf[slot] = keyId;
+    this.nextOf[slot] = -1;
+    this.startOf[slot] = 0;
+    this.endOf[slot] = 0;
+    this.cleanupAtOf[slot] = 0;
+    this.timerOf[slot] = NaN;
+    this.timerSeqOf[slot] = -1;
+    this.cleanupSeqOf[slot] = -1;
+    this.pendingOf[slot] = 0;
+    this.paneIndexOf[slot] = 0;
+    this.aliveOf[slot] = 1;
+    this.timerQueuedOf[slot] = 0;
+    this.cleanupQueuedOf[slot] = 0;
+    this.bornOf[slot] = this.epoch;
+    this.savedEpochOf[slot] = this.epoch;
+    this.accOf[slot] = undefined;
+    this.userStateOf[slot] = undefined;
+    return slot;
+  }
+
+  /** A session merged away or cleared: its slot is reused once no heap entry refers to it. */
+  private kill(slot: number): void {
+    this.aliveOf[slot] = 0;
+    this.timerOf[slot] = NaN;
+    this.timerSeqOf[slot] = -1;
+    this.accOf[slot] = undefined;
+    this.userStateOf[slot] = undefined;
+    this.release(slot);
+  }
+
+  private release(slot: number): void {
+    if (this.timerQueuedOf[slot] === 0 && this.cleanupQueuedOf[slot] === 0) this.freeSlots.push(slot);
+  }
+
+  private grow(capacity: number): void {
+    const f64 = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(capacity);
+      b.set(a);
+      return b;
+    };
+    const i32 = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(capacity);
+      b.set(a);
+      return b;
+    };
+    const u8 = (a: Uint8Array): Uint8Array => {
+      const b = new Uint8Array(capacity);
+      b.set(a);
+      return b;
+    };
+    this.keyIdOf = i32(this.keyIdOf);
+    this.nextOf = i32(this.nextOf);
+    this.startOf = f64(this.startOf);
+    this.endOf = f64(this.endOf);
+    this.cleanupAtOf = f64(this.cleanupAtOf);
+    this.timerOf = f64(this.timerOf);
+    this.timerSeqOf = f64(this.timerSeqOf);
+    this.cleanupSeqOf = f64(this.cleanupSeqOf);
+    this.pendingOf = f64(this.pendingOf);
+    this.paneIndexOf = f64(this.paneIndexOf);
+    this.aliveOf = u8(this.aliveOf);
+    this.timerQueuedOf = u8(this.timerQueuedOf);
+    this.cleanupQueuedOf = u8(this.cleanupQueuedOf);
+    this.bornOf = i32(this.bornOf);
+    this.savedEpochOf = i32(this.savedEpochOf);
+    for (let i = this.capacity; i < capacity; i++) {
+      this.accOf.push(undefined);
+      this.userStateOf.push(undefined);
+    }
+    this.capacity = capacity;
   }
 
   // ── watermarks and end ────────────────────────────────────────────────
@@ -690,23 +883,41 @@ class SessionEngine implements WindowEngineLike {
     }
     this.ended = true;
     // Every cleanup time is at most the maximum watermark: nothing is left, but close anything that is, as the general engine.
-    for (const sessions of this.sessionsByKey) {
-      if (sessions) for (const s of [...sessions]) this.cleanup(s, this.currentWatermark < s.end - 1 ? 'EARLY' : 'LATE');
+    for (let keyId = 0; keyId < this.headOf.length; keyId++) {
+      for (let slot = this.headOf[keyId]; slot >= 0; slot = this.headOf[keyId]) this.cleanup(slot, this.currentWatermark < this.endOf[slot] - 1 ? 'EARLY' : 'LATE');
     }
     this.flush();
   }
 
   // ── checkpoints ────────────────────────────────────────────────────────
 
+  private freeze(slot: number): FrozenSession {
+    const us = this.userStateOf[slot];
+    return {
+      keyId: this.keyIdOf[slot],
+      start: this.startOf[slot],
+      end: this.endOf[slot],
+      acc: this.accOf[slot],
+      pending: this.pendingOf[slot],
+      paneIndex: this.paneIndexOf[slot],
+      cleanupAt: this.cleanupAtOf[slot],
+      timer: this.timerOf[slot],
+      timerSeq: this.timerSeqOf[slot],
+      cleanupSeq: this.cleanupSeqOf[slot],
+      userState: us ? [...us] : undefined,
+    };
+  }
+
   /** Saves the session's state for the open snapshots that hold it, before it changes (copy-on-write). */
-  private touch(s: Session): void {
-    if (s.savedEpoch === this.epoch) return;
+  private touch(slot: number): void {
+    const savedEpoch = this.savedEpochOf[slot];
+    if (savedEpoch === this.epoch) return;
     const open = this.open;
     if (open.length > 0) {
-      const frozen = freeze(s);
-      for (let i = 0; i < open.length; i++) if (open[i].epoch > s.savedEpoch) open[i].saved.set(s, frozen);
+      const frozen = this.freeze(slot);
+      for (let i = 0; i < open.length; i++) if (open[i].epoch > savedEpoch) open[i].saved.set(slot, frozen);
     }
-    s.savedEpoch = this.epoch;
+    this.savedEpochOf[slot] = this.epoch;
   }
 
   private touchGlobals(keyId: number): void {
@@ -740,9 +951,10 @@ class SessionEngine implements WindowEngineLike {
   private materialise(snap: OpenSnapshot): WindowCheckpoint {
     if (snap.data !== undefined) return snap.data;
     const frozen: FrozenSession[] = [...snap.saved.values()];
-    for (const sessions of this.sessionsByKey) {
-      if (sessions === undefined) continue;
-      for (const s of sessions) if (s.born < snap.epoch && !snap.saved.has(s)) frozen.push(freeze(s));
+    for (let keyId = 0; keyId < this.headOf.length; keyId++) {
+      for (let slot = this.headOf[keyId]; slot >= 0; slot = this.nextOf[slot]) {
+        if (this.bornOf[slot] < snap.epoch && !snap.saved.has(slot)) frozen.push(this.freeze(slot));
+      }
     }
     frozen.sort((a, b) => a.keyId - b.keyId || a.start - b.start);
     const timers: [Timestamp, number, number][] = [];
@@ -750,7 +962,7 @@ class SessionEngine implements WindowEngineLike {
       if (f.cleanupSeq >= 0) timers.push([f.cleanupAt, f.cleanupSeq, i]);
       if (f.timer === f.timer && f.timerSeq >= 0) timers.push([f.timer, f.timerSeq, i]);
       return {
-        key: f.key,
+        key: this.keys.keyOf(f.keyId),
         start: f.start,
         end: f.end,
         id: f.start,
@@ -809,37 +1021,37 @@ class SessionEngine implements WindowEngineLike {
       if ((data.maxParallelism ?? DEFAULT_MAX_PARALLELISM) !== this.maxParallelism) {
         throw new InvalidArgumentError(this.name, 'maxParallelism', `${data.maxParallelism ?? DEFAULT_MAX_PARALLELISM} (the snapshot's number of key groups)`, this.maxParallelism);
       }
-      const states = data.states.map((d) => {
-        if (!owned(d.key)) return undefined;
+      const slots = data.states.map((d) => {
+        if (!owned(d.key)) return -1;
         if (d.elements != null || d.eventTimers.length > 1 || d.processingTimers.length > 0 || (d.triggerState != null && d.triggerState.length > 0) || d.lastEmitted != null || (d.retractions != null && d.retractions.length > 0)) {
           throw new StreamLiteError(this.name, `cannot restore the window [${d.start}, ${d.end}): its snapshot was taken with another trigger, evictor or accumulation mode`);
         }
         const keyId = this.keys.intern(d.key);
-        const s = new Session(keyId, this.keys.keyOf(keyId), d.start, d.end, d.acc, this.epoch);
-        s.pending = d.pending;
-        s.paneIndex = d.paneIndex;
-        s.cleanupAt = d.cleanupAt;
-        s.timer = d.eventTimers.length > 0 ? d.eventTimers[0] : NaN;
-        s.userState = d.userState ? new Map(d.userState) : undefined;
-        const sessions = (this.sessionsByKey[keyId] ??= []);
-        let i = sessions.length;
-        while (i > 0 && sessions[i - 1].start > s.start) i--;
-        sessions.splice(i, 0, s);
-        return s;
+        const slot = this.allocate(keyId);
+        this.startOf[slot] = d.start;
+        this.endOf[slot] = d.end;
+        this.accOf[slot] = d.acc;
+        this.pendingOf[slot] = d.pending;
+        this.paneIndexOf[slot] = d.paneIndex;
+        this.cleanupAtOf[slot] = d.cleanupAt;
+        this.timerOf[slot] = d.eventTimers.length > 0 ? d.eventTimers[0] : NaN;
+        this.userStateOf[slot] = d.userState ? new Map(d.userState) : undefined;
+        this.linkByStart(keyId, slot);
+        return slot;
       });
       for (const [time, indices] of data.eventQueue) {
         for (const i of indices) {
           const seq = this.seq++;
-          const s = states[i];
-          if (s === undefined) continue;
-          if (time === s.cleanupAt && s.cleanupSeq < 0) {
-            s.cleanupSeq = seq;
-            s.cleanupQueued = true;
-            this.push(time, seq, s, CLEANUP);
-          } else if (time === s.timer && s.timerSeq < 0) {
-            s.timerSeq = seq;
-            s.timerQueued = true;
-            this.push(time, seq, s, TIMER);
+          const slot = slots[i];
+          if (slot === undefined || slot < 0) continue;
+          if (time === this.cleanupAtOf[slot] && this.cleanupSeqOf[slot] < 0) {
+            this.cleanupSeqOf[slot] = seq;
+            this.cleanupQueuedOf[slot] = 1;
+            this.push(time, seq, slot * 2 + CLEANUP);
+          } else if (time === this.timerOf[slot] && this.timerSeqOf[slot] < 0) {
+            this.timerSeqOf[slot] = seq;
+            this.timerQueuedOf[slot] = 1;
+            this.push(time, seq, slot * 2 + TIMER);
           }
         }
       }

@@ -256,6 +256,33 @@ describe('the session engine is observably the general engine', () => {
     );
   });
 
+  it('the same at the ends of time: a huge allowed lateness (cleanup saturating at the maximum watermark) and timestamps near it', () => {
+    const near = MAX_WATERMARK - 40;
+    fc.assert(
+      fc.property(
+        configArb.map((c) => ({ ...c, lateness: MAX_WATERMARK })),
+        fc.array(stepArb(60), { maxLength: 25 }),
+        fc.boolean(),
+        fc.boolean(),
+        (config, steps, shift, endWithMax) => {
+          const moved = shift
+            ? steps.map((st): Step => (st.kind === 'records' ? { kind: 'records', records: st.records.map((r) => ({ ...r, ts: near + r.ts })) } : st.kind === 'watermark' ? { kind: 'watermark', at: near + st.at } : st))
+            : steps;
+          const input = elementsOf(moved, endWithMax);
+          const fast = run(input, config, 'fast');
+          const general = run(input, config, 'general');
+          expect(fast.error).toEqual(general.error);
+          expect(fast.output).toEqual(general.output);
+          expect(fast.lateCount).toBe(general.lateCount);
+          for (let i = 0; i < fast.snapshots.length; i++) {
+            expect(normalised(fast.snapshots[i].toData() as WindowCheckpoint)).toEqual(normalised(general.snapshots[i].toData() as WindowCheckpoint));
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   it('a snapshot reflects the state at its barrier, however much changes before it is read (several open at once)', () => {
     const config: Config = { gap: 5, lateness: 10, lateOutput: true, accumulation: 'accumulating', process: true, name: 'window' };
     const steps: Step[] = [];

@@ -7,12 +7,17 @@
  * key's shared callbacks, while other thenables, Promise subclasses and
  * Observables still work; actors are dropped when there are many idle ones;
  * ctx.key is the record's own key object; and the linked mailbox runs
- * messages one at a time, in order, without recursion.
+ * messages one at a time, in order, without recursion. The key's actor
+ * answers `value()` of its first value state from what was last read or
+ * written through it: every other way of writing that state (another default,
+ * `ctx.state(descriptor)`, a TTL'd declaration, a handle kept past its actor)
+ * must make it forget.
  */
 import fc from 'fast-check';
 import { from, lastValueFrom, Observable, toArray } from 'rxjs';
 import {
   END_OF_INPUT,
+  valueState,
   keyedProcess,
   MAX_WATERMARK,
   recordBatch,
@@ -212,6 +217,170 @@ describe('value-state handles reused per key', () => {
   });
 });
 
+describe('the value a key caches for its first value state', () => {
+  /** Runs `steps` (one call per record, all of key 'k') and returns what each call collected. */
+  const runSteps = (steps: ((ctx: KeyedProcessContext<string>) => unknown)[], asyncFn = true) =>
+    run(
+      keyedInput<number, string>(steps.map((_, i) => [i, 'k'])),
+      keyedProcess<number, string, unknown>((i, ctx, o) => {
+        o.collect(steps[i](ctx));
+        return asyncFn ? Promise.resolve() : undefined;
+      }),
+    );
+
+  it('is forgotten when the same state is written through a handle with another default', async () => {
+    expect(
+      await runSteps([
+        (ctx) => ctx.getValueState('x', 0).value(),
+        (ctx) => (ctx.getValueState('x', 5).update(7), ctx.getValueState('x', 0).value()),
+        (ctx) => (ctx.getValueState('x', 5).clear(), [ctx.getValueState('x', 0).value(), ctx.getValueState('x', 5).value()]),
+      ]),
+    ).toEqual([0, 7, [0, 5]]);
+  });
+
+  it('is forgotten when the same state is written through ctx.state(descriptor), also one made before the cache', async () => {
+    let early: { update(v: number): void } | undefined;
+    expect(
+      await runSteps([
+        (ctx) => {
+          early = ctx.state(valueState('x', 0));
+          return ctx.getValueState('x', 0).value();
+        },
+        (ctx) => {
+          ctx.getValueState('x', 0).value();
+          early!.update(3);
+          return ctx.getValueState('x', 0).value();
+        },
+        (ctx) => (ctx.state(valueState('x', 0)).update(4), ctx.getValueState('x', 0).value()),
+      ]),
+    ).toEqual([0, 3, 4]);
+  });
+
+  it('follows recipes, objects written directly (frozen), and clear()', async () => {
+    const out = await runSteps([
+      (ctx) => {
+        const s = ctx.getValueState('doc', { n: 0 });
+        s.update((d) => {
+          d.n = 1;
+        });
+        return s.value().n;
+      },
+      (ctx) => {
+        const s = ctx.getValueState('doc', { n: 0 });
+        const next = { n: s.value().n + 1 };
+        s.update(next);
+        return [s.value() === next, Object.isFrozen(s.value()), s.value().n];
+      },
+      (ctx) => {
+        const s = ctx.getValueState('doc', { n: 0 });
+        s.clear();
+        return s.value().n;
+      },
+    ]);
+    expect(out).toEqual([1, [true, true, 2], 0]);
+  });
+
+  it('is never used for a name declared with a TTL (a read may expire the value)', async () => {
+    const clock = { now: 0 };
+    // processing-time TTL of 10 on a hand-driven clock: the value written at 0 has expired at 20
+    const scheduler = { now: () => clock.now, schedule: () => ({ unsubscribe() {} }) } as never;
+    const out = await run(
+      keyedInput<number, string>([
+        [0, 'k'],
+        [1, 'k'],
+        [2, 'k'],
+      ]),
+      keyedProcess<number, string, unknown>(
+        (i, ctx, o) => {
+          const plain = ctx.getValueState('x', -1);
+          if (i === 0) {
+            plain.value();
+            ctx.getValueState('x', -1, { ttl: { ttl: 10 } }).update(42);
+            o.collect(plain.value());
+          } else if (i === 1) {
+            clock.now = 20;
+            o.collect(ctx.getValueState('x', -1, { ttl: { ttl: 10 } }).value());
+          } else o.collect(plain.value());
+        },
+        { scheduler },
+      ),
+    );
+    expect(out).toEqual([42, -1, -1]);
+  });
+
+  it('is forgotten when a handle kept past its dropped actor writes (40,000 keys in between)', async () => {
+    let kept: { update(v: number): void; value(): number } | undefined;
+    const dropped: boolean[] = [];
+    const records: [number, string][] = [[1, 'x'], ...Array.from({ length: 40_000 }, (_, i): [number, string] => [0, `k${i}`]), [2, 'x'], [3, 'x']];
+    const out = await run(
+      keyedInput(records, 4096),
+      // synchronous, so that actors are idle (and dropped) while the input still comes
+      keyedProcess<number, string, number>((v, ctx, o) => {
+        const s = ctx.getValueState('s', 0);
+        if (ctx.key !== 'x') return undefined;
+        dropped.push(kept !== undefined && s !== kept);
+        if (v === 1) {
+          kept = s;
+          s.update(10);
+        } else if (v === 2) {
+          o.collect(s.value()); // a new actor caches 10
+          kept!.update(20); // through the dropped actor
+          o.collect(s.value());
+        } else o.collect(s.value());
+        return undefined;
+      }),
+    );
+    expect(out).toEqual([10, 20, 20]);
+    expect(dropped).toEqual([false, true, true]);
+  });
+
+  it('matches the backend for any mix of reads and writes through every kind of handle (fast-check)', async () => {
+    type Op = { via: 'first' | 'otherDefault' | 'descriptor'; op: 'read' | 'set' | 'add' | 'clear'; n: number };
+    const opArb = fc.record({
+      via: fc.constantFrom<Op['via']>('first', 'otherDefault', 'descriptor'),
+      op: fc.constantFrom<Op['op']>('read', 'set', 'add', 'clear'),
+      n: fc.integer({ min: 0, max: 9 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom('a', 'b'), fc.array(opArb, { maxLength: 4 })), { maxLength: 25 }), fc.boolean(), async (calls, asyncFn) => {
+        const out = await run(
+          keyedInput(calls.map(([k, ops]) => [ops, k] as [Op[], string]), 3),
+          keyedProcess<Op[], string, string>((ops, ctx, o) => {
+            const seen: string[] = [];
+            for (const { via, op, n } of ops) {
+              const h = via === 'first' ? ctx.getValueState('v', 0) : via === 'otherDefault' ? ctx.getValueState('v', 100) : ctx.state(valueState('v', 200));
+              if (op === 'read') seen.push(String(h.value()));
+              else if (op === 'set') h.update(n);
+              else if (op === 'add') h.update((x: number) => x + n);
+              else h.clear();
+            }
+            seen.push(String(ctx.getValueState('v', 0).value()));
+            o.collect(seen.join(','));
+            return asyncFn ? Promise.resolve() : undefined;
+          }),
+        );
+        // the model: one stored value per key, or none (then each handle shows its own default)
+        const stored = new Map<string, number | undefined>();
+        const expected = calls.map(([k, ops]) => {
+          const seen: string[] = [];
+          for (const { via, op, n } of ops) {
+            const dflt = via === 'first' ? 0 : via === 'otherDefault' ? 100 : 200;
+            const cur = stored.get(k);
+            if (op === 'read') seen.push(String(cur ?? dflt));
+            else if (op === 'set') stored.set(k, n);
+            else if (op === 'add') stored.set(k, (cur ?? dflt) + n);
+            else stored.set(k, undefined);
+          }
+          seen.push(String(stored.get(k) ?? 0));
+          return seen.join(',');
+        });
+        expect(out).toEqual(expected);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
 describe('what a function may return', () => {
   class TaggedPromise<T> extends Promise<T> {}
 
@@ -280,17 +449,22 @@ describe('per-key actors', () => {
   });
 
   it('keep state across being dropped and made again', async () => {
-    // key 'x' comes back after 40,000 other keys: its actor was dropped, its state is in the backend
+    // key 'x' comes back after 40,000 other keys (synchronous calls: idle actors): its actor was dropped, its state is in the backend
+    const handles: unknown[] = [];
     const records: [number, string][] = [[1, 'x'], ...Array.from({ length: 40_000 }, (_, i): [number, string] => [0, `k${i}`]), [2, 'x']];
     const out = await run(
       keyedInput(records, 4096),
-      keyedProcess<number, string, number>(async (v, ctx, o) => {
+      keyedProcess<number, string, number>((v, ctx, o) => {
         const s = ctx.getValueState('s', 0);
         s.update(s.value() + v);
-        if (ctx.key === 'x') o.collect(s.value());
+        if (ctx.key !== 'x') return undefined;
+        handles.push(s);
+        o.collect(s.value());
+        return undefined;
       }),
     );
     expect(out).toEqual([1, 3]);
+    expect(handles[0]).not.toBe(handles[1]); // the actor was dropped and made again
   });
 });
 

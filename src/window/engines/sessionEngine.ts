@@ -8,6 +8,7 @@ import { Counter } from '../../metrics/Counter';
 import type { AggregateFunction } from '../../operators/AggregateFunction';
 import type { Collector } from '../../operators/process';
 import type { OutputTag } from '../../route/OutputTag';
+import { keepResident } from '../../core/resident';
 import { KeyInterner } from '../../state/KeyInterner';
 import { DEFAULT_MAX_PARALLELISM, inKeyGroupRange, keyGroupOf, type KeyGroupRange } from '../../state/keyGroups';
 import { checkKeyGroupsOption, checkKeyInKeyGroups, checkRestoredCoverage, restoredWatermark } from '../../state/keyGroupsInternals';
@@ -89,37 +90,34 @@ export const sessionEngine: WindowEngineFactory = {
     return (o.emit ?? 'panes') === 'panes';
   },
   create: (spec, fn, out) => {
-    anchor ??= anchorEngine();
+    keepResident(SessionEngine, residentEngine);
     return new SessionEngine(spec, fn as AggregateSpec, out);
   },
 };
 
 /**
- * An idle engine kept for the life of the module. While at least one engine
- * object is alive, V8 keeps the hidden class engines share, and with it the
- * type feedback of the engine's optimised code. Without it, a job that ends
- * leaves no engine behind: at the next garbage collection the class dies,
- * and the next job's engine (a new class) deoptimises its hot loops at every
- * rarely taken branch and re-warms — measured on W4: ~2× the time of a
- * warm run, every run. The anchor holds no state (no key, no session). Its
- * fields are created with their most general representations (a NaN gap, no
- * key-group check), so later engines share its class rather than generalise it.
+ * The idle engine `keepResident` keeps (see src/core/resident.ts): without
+ * it, a job that ends leaves no engine behind, the engines' hidden class dies
+ * at the next full GC, and the next job's engine deoptimises its hot loops at
+ * every rarely taken branch and re-warms — measured on W4 with a forced GC
+ * between runs: ~2× the CPU of a warm run, every run. It holds no key and no
+ * session; its fields start with their most general representations (a NaN
+ * gap, no key-group check), so later engines share its class rather than
+ * generalise it.
  */
-let anchor: SessionEngine | undefined;
-
-function anchorEngine(): SessionEngine {
+function residentEngine(): SessionEngine {
   const assigner: WindowAssigner<unknown> = {
-    description: 'session(anchor)',
+    description: 'session(resident)',
     timeDomain: 'event',
     isMerging: true,
     shape: { kind: 'session' },
     assignWindows: () => [],
     defaultTrigger: () => {
-      throw new StreamLiteError('sessionEngine', 'the anchor engine has no trigger');
+      throw new StreamLiteError('sessionEngine', 'the resident engine has no trigger');
     },
   };
   const none = (): never => {
-    throw new StreamLiteError('sessionEngine', 'the anchor engine runs nothing');
+    throw new StreamLiteError('sessionEngine', 'the resident engine runs nothing');
   };
   const out = { next: none, error: none, complete: none } as unknown as Subscriber<Element<unknown>>;
   return new SessionEngine({ assigner, options: {} }, { kind: 'aggregate', fn: { createAccumulator: none, add: none, getResult: none, merge: none } }, out);

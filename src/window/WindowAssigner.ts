@@ -37,7 +37,8 @@ export interface WindowAssigner<T = unknown> {
   readonly shape?:
     | { readonly kind: 'tumbling'; readonly size: Duration; readonly offset: Duration }
     | { readonly kind: 'sliding'; readonly size: Duration; readonly slide: Duration; readonly offset: Duration }
-    | { readonly kind: 'session' }
+    /** `gap`: the fixed gap; absent for a dynamic one. */
+    | { readonly kind: 'session'; readonly gap?: Duration }
     | { readonly kind: 'global' };
   /** @internal Evictor implied by the assigner (count windows with a slide). */
   readonly defaultEvictor?: () => import('./Evictor').Evictor<T>;

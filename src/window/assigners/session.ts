@@ -58,7 +58,7 @@ export function session<T = unknown>(gap: Duration | ((value: T) => Duration), o
     description,
     timeDomain,
     isMerging: true,
-    shape: { kind: 'session' },
+    shape: typeof gap === 'number' ? { kind: 'session', gap } : { kind: 'session' },
     assignWindows(value, timestamp) {
       return [new TimeWindow(timestamp, timestamp + gapOf(value))];
     },

@@ -1090,19 +1090,10 @@ class SessionEngine implements WindowEngineLike {
   }
 }
 
-/**
- * The gap of a built-in `session(gap)` with a fixed gap (its shape, or its
- * description `session(5000)`), else NaN (a dynamic gap: ask the assigner).
- */
+/** The gap of a built-in `session(gap)` with a fixed gap (its shape), else NaN (a dynamic gap: ask the assigner). */
 function fixedGapOf(assigner: WindowAssigner<unknown>): Duration {
-  const shapeGap = (assigner.shape as { gap?: unknown } | undefined)?.gap;
-  if (typeof shapeGap === 'number' && Number.isInteger(shapeGap) && shapeGap > 0) return shapeGap;
-  const m = /^session\((\d+)\)$/.exec(assigner.description);
-  if (m !== null) {
-    const gap = Number(m[1]);
-    if (Number.isSafeInteger(gap) && gap > 0) return gap;
-  }
-  return NaN;
+  const shape = assigner.shape;
+  return shape?.kind === 'session' && shape.gap !== undefined ? shape.gap : NaN;
 }
 
 function userState(map: () => Map<string, unknown>): WindowUserState {

@@ -26,7 +26,7 @@ import { withJob, type JobContext, type OperatorSnapshot } from '../src/checkpoi
 import { deserialize, serialize } from '../src/checkpoint/serializer';
 import { barrier, END_OF_INPUT, recordBatch, watermark } from '../src/core/elementFactories';
 import { MAX_WATERMARK } from '../src/core/time';
-import { PagedColumn } from '../src/operators/keyedAggregateInternals';
+import { Column } from '../src/operators/keyedAggregateInternals';
 import { collectElements } from './support/collectElements';
 import { rejectionOf } from './support/errorOf';
 
@@ -62,37 +62,70 @@ function drive<T, R>(job: JobContext, pipeline: (input: Observable<Element<T>>) 
 
 const roundTrip = (data: unknown): unknown => deserialize(serialize(data));
 
-describe('PagedColumn (copy-on-write by page)', () => {
-  it('a snapshot keeps reading the values as of it; the first write to a page after it copies only that page', () => {
-    const column = PagedColumn.numeric(0);
+describe('Column (O(1) snapshots: pages copied before the first write after them)', () => {
+  const filled = (n: number) => {
+    const column = Column.numeric(0);
+    column.ensure(n - 1);
+    for (let id = 0; id < n; id++) column.set(id, id);
+    return column;
+  };
+
+  it('a snapshot keeps reading the values as of it while the column is written; only written pages are copied', () => {
     const n = 3 * 4096 + 10;
-    for (let id = 0; id < n; id++) {
-      column.ensure(id);
-      column.set(id, id);
-    }
-    const before = [...column.pages];
-    const view = column.snapshot();
-    expect(column.shared).toBe(before.length);
+    const column = filled(n);
+    const view = column.snapshot(n);
+    expect(column.guarded).toBe(true);
     column.set(5, -1); // page 0
     column.set(4096 * 2 + 1, -2); // page 2
-    column.set(4096 * 2 + 2, -3); // page 2 again: already copied
-    expect(column.shared).toBe(before.length - 2);
+    column.set(4096 * 2 + 2, -3); // page 2 again: copied once
     expect([column.get(5), column.get(4096 * 2 + 1), column.get(4096 * 2 + 2)]).toEqual([-1, -2, -3]);
-    expect([view.get(5), view.get(4096 * 2 + 1), view.get(4096 * 2 + 2)]).toEqual([5, 4096 * 2 + 1, 4096 * 2 + 2]);
-    expect(column.pages[0]).not.toBe(before[0]);
-    expect(column.pages[1]).toBe(before[1]);
-    expect(column.pages[2]).not.toBe(before[2]);
-    expect(column.pages[3]).toBe(before[3]);
-    // growing a shared page (new keys) copies it too
-    column.ensure(n + 100);
-    column.set(n + 100, 7);
-    expect(view.get(n - 1)).toBe(n - 1);
-    expect(column.get(n + 100)).toBe(7);
+    expect([view.get(5), view.get(4096 * 2 + 1), view.get(4096 * 2 + 2), view.get(4096 + 7), view.get(n - 1)]).toEqual([
+      5,
+      4096 * 2 + 1,
+      4096 * 2 + 2,
+      4096 + 7,
+      n - 1,
+    ]);
+    column.release(view);
+    expect(column.guarded).toBe(false);
   });
 
-  it('new slots hold the initial value, also in grown pages', () => {
-    const column = PagedColumn.numeric(Infinity);
-    column.ensure(0);
+  it('successive snapshots each read their own state; a snapshot that holds every page stops guarding', () => {
+    const column = filled(10);
+    const first = column.snapshot(10);
+    column.set(1, 100);
+    const second = column.snapshot(10);
+    column.set(2, 200); // the one page: second copies it now, first already has it
+    column.set(1, 101);
+    expect([first.get(1), first.get(2), second.get(1), second.get(2), column.get(1), column.get(2)]).toEqual([1, 2, 100, 2, 101, 200]);
+    expect(column.guarded).toBe(false); // both hold their only page
+  });
+
+  it('a snapshot that completes while others are pending leaves them guarded (regression)', () => {
+    const column = filled(10_000);
+    const first = column.snapshot(10_000);
+    for (let id = 0; id < 5000; id++) column.set(id, column.get(id) + 1); // pages 0 and 1 copied for first
+    const second = column.snapshot(10_000);
+    column.set(9999, -1); // page 2: completes first; second must still get its copy
+    column.set(6000, -2); // page 1: second's copy
+    expect([first.get(9999), second.get(9999), second.get(6000), second.get(4000), column.get(9999)]).toEqual([9999, 9999, 6000, 4001, -1]);
+    expect(column.guarded).toBe(true);
+  });
+
+  it('growing or clearing the column ends guarding: the old storage is never written again', () => {
+    const column = filled(16);
+    const view = column.snapshot(16);
+    column.ensure(1000);
+    expect(column.guarded).toBe(false);
+    column.set(3, -3);
+    expect([view.get(3), column.get(3), column.get(999)]).toEqual([3, -3, 0]);
+    const again = column.snapshot(1000);
+    column.clear();
+    expect([again.get(3), again.get(999), column.guarded]).toEqual([-3, 0, false]);
+  });
+
+  it('new slots hold the initial value, also after growing', () => {
+    const column = Column.numeric(Infinity);
     column.ensure(40);
     column.ensure(5000);
     expect([column.get(0), column.get(40), column.get(4100), column.get(5000)]).toEqual([Infinity, Infinity, Infinity, Infinity]);
@@ -162,7 +195,7 @@ describe('rolling aggregate snapshots', () => {
     const t0 = performance.now();
     for (let i = 1; i <= 100; i++) run.input.next(barrier(i));
     const perBarrier = (performance.now() - t0) / 100;
-    // a copy of 1M accumulators takes milliseconds; keeping 245 page references takes microseconds
+    // a copy of 1M accumulators takes milliseconds; noting the column takes microseconds
     expect(perBarrier).toBeLessThan(0.5);
     const data = job.snapshots.get(100)!.toData() as { keys: number[]; accumulators: number[] };
     expect(data.keys.length).toBe(n);

@@ -105,12 +105,11 @@ export function uniformTimestamps(ts: Timestamp, m: number): Timestamp[] {
 let flattenedTimestamps: Timestamp[] | undefined;
 
 /**
- * @internal
  * The values `project` makes of a batch, written into `outValues` from index 0 (their timestamps in
  * {@link flattenedTimestamps}); returns their number. The per-record loop lives apart from the operator, so its
  * optimized code never depends on the subscriber's.
  */
-export function flatten<T, R>(
+function flatten<T, R>(
   project: (value: T) => Iterable<R>,
   values: readonly T[],
   timestamps: readonly Timestamp[],

@@ -71,145 +71,169 @@ function checkEmit(name: string, options: KeyedAggregationOptions): 'final' | 'e
 }
 
 // ---------------------------------------------------------------------------------------------
-// Per-key columns, copy-on-write by page
+// Per-key columns, copied page by page before a write while a snapshot needs them
 
 const PAGE_BITS = 12;
-/** Key ids per page. */
+/** Key ids per page (the unit a snapshot copies). */
 const PAGE_SIZE = 1 << PAGE_BITS;
 const PAGE_MASK = PAGE_SIZE - 1;
-/** A page starts this small and doubles as keys arrive, so a few keys take little memory. */
-const FIRST_PAGE_LENGTH = 16;
 
-/** A page of a column: a `Float64Array` (numeric aggregations) or an array of accumulators. */
-interface Page<V> {
+/** The storage of a column, or a page copied from it: a `Float64Array` (numbers) or an array (any values). */
+interface Slots<V> {
   [id: number]: V;
   readonly length: number;
-  slice(): Page<V>;
+  slice(start?: number, end?: number): Slots<V>;
 }
 
 /**
  * @internal
- * One value per key id, in pages of 4,096 ids, copy-on-write across
- * snapshots: {@link snapshot} keeps the current pages (it copies only the list
- * of page references, 1 per 4,096 keys) and starts a new epoch; the first write
- * to a page after it copies that page ({@link writable}). So a barrier costs
- * next to nothing, a snapshot's view never changes while processing goes on,
- * and the copying is spread over the records that follow, page by page, only
- * for the pages they touch.
+ * One value per key id in flat storage (a `Float64Array` for numbers, so the
+ * per-record loops index it directly), with O(1) snapshots: {@link snapshot}
+ * only notes the storage and the number of ids, and from then on the first
+ * write to each 4,096-id page copies that page's values as they were into
+ * every pending snapshot ({@link beforeWrite}). A snapshot thus reads its
+ * pages from its copies, or from the storage where nothing was written since.
+ * It stops guarding writes once it has its data ({@link release}), once it
+ * holds a copy of every page, or once the storage is replaced (growth, clear):
+ * the storage it refers to is then never written again. Without a pending
+ * snapshot, writes are plain stores (`guarded` false).
  */
-export class PagedColumn<V> {
-  /** The live pages; page `p` holds ids `p·4096 …`. Read freely; write only through {@link writable}. */
-  readonly pages: Page<V>[] = [];
-  /** The epoch whose copy each page is: a page of an older epoch is shared with a snapshot. */
-  private readonly owners: number[] = [];
+export class Column<V> {
+  /** The live values by id. Read freely; call {@link beforeWrite} before a write while `guarded`. */
+  data: Slots<V>;
+  /** Whether a snapshot still needs writes to be preceded by {@link beforeWrite}. */
+  guarded = false;
+  private pending: ColumnView<V>[] = [];
+  /** The snapshot epoch in which each page was last copied. */
+  private copiedIn: number[] = [];
   private epoch = 0;
-  /** How many pages are still shared with a snapshot (0: every page is writable as it is). */
-  shared = 0;
 
   private constructor(
-    /** Float64Array pages (numbers), or arrays (any values). */
+    /** Float64Array storage (numbers), or an array (any values). */
     private readonly typed: boolean,
     /** The value of a new slot. */
     private readonly initial: V,
-  ) {}
+  ) {
+    this.data = this.allocate(typed ? 16 : 0);
+  }
 
-  /** A numeric column (`Float64Array` pages, new slots `initial`). */
-  static numeric(initial: number): PagedColumn<number> {
-    return new PagedColumn<number>(true, initial);
+  /** A numeric column (`Float64Array` storage, new slots `initial`). */
+  static numeric(initial: number): Column<number> {
+    return new Column<number>(true, initial);
   }
 
   /** A column of arbitrary values (new slots `undefined`). */
-  static values<V>(): PagedColumn<V> {
-    return new PagedColumn<V>(false, undefined as V);
+  static values<V>(): Column<V> {
+    return new Column<V>(false, undefined as V);
   }
 
   // A method rather than a function passed in: optimized code must not embed a per-column closure, which dies
   // with the column and deoptimizes every caller.
-  private allocate(length: number): Page<V> {
+  private allocate(length: number): Slots<V> {
     if (!this.typed) return new Array<V>(length);
-    const page = new Float64Array(length);
+    const slots = new Float64Array(length);
     const initial = this.initial as unknown as number;
-    if (initial !== 0) page.fill(initial);
-    return page as unknown as Page<V>;
+    if (initial !== 0) slots.fill(initial);
+    return slots as unknown as Slots<V>;
   }
 
-  /** Makes room for ids up to `id` (new slots hold the initial value). */
+  /** Makes room for ids up to `id` (new slots hold the initial value); `data` may be replaced. */
   ensure(id: number): void {
-    const p = id >>> PAGE_BITS;
-    while (this.pages.length < p) this.addPage(PAGE_SIZE);
-    if (this.pages.length === p) {
-      this.addPage(Math.max(FIRST_PAGE_LENGTH, nextPowerOfTwo((id & PAGE_MASK) + 1)));
-      return;
-    }
-    const old = this.pages[p];
-    const need = (id & PAGE_MASK) + 1;
-    if (need <= old.length) return;
-    const grown = this.allocate(Math.min(PAGE_SIZE, Math.max(old.length * 2, nextPowerOfTwo(need))));
-    for (let i = 0; i < old.length; i++) grown[i] = old[i];
-    this.pages[p] = grown;
-    this.own(p);
+    if (!this.typed || id < this.data.length) return; // an array grows by itself
+    let length = this.data.length * 2;
+    while (length <= id) length *= 2;
+    const grown = this.allocate(length) as unknown as Float64Array;
+    grown.set(this.data as unknown as Float64Array);
+    this.replace(grown as unknown as Slots<V>);
   }
 
-  /** The value of `id` (which must have room, see {@link ensure}). */
+  /** The value of `id`. */
   get(id: number): V {
-    return this.pages[id >>> PAGE_BITS][id & PAGE_MASK];
+    return this.data[id];
   }
 
   /** Sets the value of `id` (which must have room). */
   set(id: number, value: V): void {
-    this.writable(id >>> PAGE_BITS)[id & PAGE_MASK] = value;
+    if (this.guarded) this.beforeWrite(id);
+    this.data[id] = value;
   }
 
-  /** Page `p`, copied first if a snapshot shares it. */
-  writable(p: number): Page<V> {
-    return this.owners[p] === this.epoch ? this.pages[p] : this.copyPage(p);
+  /** Copies the page of `id` into the pending snapshots that have no copy of it yet (once per page and epoch). */
+  beforeWrite(id: number): void {
+    const page = id >>> PAGE_BITS;
+    if (this.copiedIn[page] === this.epoch) return;
+    this.copiedIn[page] = this.epoch;
+    const start = page << PAGE_BITS;
+    const copy = this.data.slice(start, Math.min(start + PAGE_SIZE, this.data.length));
+    let complete = 0;
+    for (const view of this.pending) if (view.adopt(page, copy)) complete++;
+    if (complete > 0) {
+      this.pending = this.pending.filter((view) => !view.complete());
+      this.guarded = this.pending.length > 0;
+    }
   }
 
-  /** O(pages): a view of the values as of now, which later writes never change. */
-  snapshot(): ColumnView<V> {
-    const view = new ColumnView<V>(this.pages.slice());
+  /** O(1): the values of ids `[0, n)` as of now, which later writes never change. */
+  snapshot(n: number): ColumnView<V> {
+    const view = new ColumnView<V>(this.data, n, (n + PAGE_MASK) >>> PAGE_BITS);
     this.epoch++;
-    this.shared = this.pages.length;
+    if (view.complete()) return view;
+    this.pending.push(view);
+    this.guarded = true;
     return view;
+  }
+
+  /** The snapshot no longer needs writes guarded (it built its data, or holds every page). */
+  release(view: ColumnView<V>): void {
+    const i = this.pending.indexOf(view);
+    if (i < 0) return;
+    this.pending.splice(i, 1);
+    this.guarded = this.pending.length > 0;
   }
 
   /** Drops every value (the column is empty afterwards). */
   clear(): void {
-    this.pages.length = 0;
-    this.owners.length = 0;
-    this.shared = 0;
+    this.replace(this.allocate(this.typed ? 16 : 0));
   }
 
-  private addPage(length: number): void {
-    this.pages.push(this.allocate(length));
-    this.owners.push(this.epoch);
-  }
-
-  private own(p: number): void {
-    if (this.owners[p] !== this.epoch) {
-      this.owners[p] = this.epoch;
-      this.shared--;
-    }
-  }
-
-  private copyPage(p: number): Page<V> {
-    const copy = this.pages[p].slice();
-    this.pages[p] = copy;
-    this.own(p);
-    return copy;
+  /** New storage: the old one is never written again, so no pending snapshot needs guarding any more. */
+  private replace(data: Slots<V>): void {
+    this.data = data;
+    this.pending = [];
+    this.guarded = false;
   }
 }
 
-/** @internal A column's values as of a snapshot. */
+/** @internal A column's values of ids `[0, n)` as of a snapshot. */
 export class ColumnView<V> {
-  constructor(private readonly pages: readonly Page<V>[]) {}
+  /** Copies of pages written since the snapshot, taken before the write. */
+  private readonly copies: (Slots<V> | undefined)[] = [];
+  private copied = 0;
+
+  constructor(
+    private readonly source: Slots<V>,
+    readonly n: number,
+    private readonly pages: number,
+  ) {}
 
   get(id: number): V {
-    return this.pages[id >>> PAGE_BITS][id & PAGE_MASK];
+    const copy = this.copies[id >>> PAGE_BITS];
+    return copy !== undefined ? copy[id & PAGE_MASK] : this.source[id];
+  }
+
+  /** Takes `copy` as page `page` unless it has one; true when it now has every page. */
+  adopt(page: number, copy: Slots<V>): boolean {
+    if (page < this.pages && this.copies[page] === undefined) {
+      this.copies[page] = copy;
+      this.copied++;
+    }
+    return this.complete();
+  }
+
+  complete(): boolean {
+    return this.copied >= this.pages;
   }
 }
-
-const nextPowerOfTwo = (n: number): number => (n <= 1 ? 1 : 2 ** Math.ceil(Math.log2(n)));
 
 // ---------------------------------------------------------------------------------------------
 // The rolling aggregation
@@ -245,17 +269,23 @@ interface RollingSpec<T, ACC, R> {
  * The rolling aggregation in the global window: an accumulator per interned
  * key; results at end of input (the maximum watermark) or after every record.
  *
- * Per batch, one pass turns keys into ids (interning each key once, checking
- * key groups, making room for new keys), a second updates the accumulators
- * by id — for the built-in numeric aggregations ({@link NumericSpec}) in
- * `Float64Array` columns with a loop per kind, for any other aggregate
- * function in a column of its accumulators. Right after {@link keyBy} the
- * operator keys the records itself into a reused array (no keys column per
- * batch); it behaves exactly as keyBy followed by the aggregation would.
+ * Accumulators live in columns by interned key id: `Float64Array` columns
+ * for the built-in numeric aggregations ({@link NumericSpec}), a column of
+ * accumulators for any other aggregate function. count() has no user function
+ * of its own, so it keys, interns and adds one record by record; the others
+ * run one pass that turns keys into ids (interning each key once, checking key
+ * groups, making room for new keys) and a second, one loop per kind, that
+ * updates the accumulators by id.
  *
- * Checkpoints are copy-on-write ({@link PagedColumn}): the barrier keeps the
- * current pages of the columns and the key list's length, O(keys / 4,096);
- * the checkpoint data is built from them later, off the record path.
+ * Fused: right after {@link keyBy} the operator keys the records itself (no
+ * keys column per batch), and count right after flatMap → keyBy also flattens
+ * them itself (no batch of values or timestamps in between). Either way it
+ * gives the results, timestamps and errors keyBy (and flatMap) followed by the
+ * aggregation give.
+ *
+ * Checkpoints cost O(1) at the barrier ({@link Column}): the snapshot notes
+ * the columns and the key list's length; until its data is built (off the
+ * record path) the first write to each page of a column copies the page for it.
  */
 export function rollingAggregate<T, K, ACC, R>(
   name: string,
@@ -300,11 +330,11 @@ export function rollingAggregate<T, K, ACC, R>(
 class RollingAggregator<T, K, ACC, R> implements ElementHandlers<T> {
   private readonly interner = new KeyInterner<K>();
   /** Numeric kinds: the value (the sum for avg). */
-  private readonly numbers: PagedColumn<number>;
+  private readonly numbers: Column<number>;
   /** Avg: the counts. */
-  private readonly counts: PagedColumn<number>;
+  private readonly counts: Column<number>;
   /** Generic: the accumulators. */
-  private readonly accumulators: PagedColumn<ACC>;
+  private readonly accumulators: Column<ACC>;
   /** Ids below this have room in the columns. */
   private capacity = 0;
   /** Generic: ids below this have an accumulator (createAccumulator was called). */
@@ -329,9 +359,9 @@ class RollingAggregator<T, K, ACC, R> implements ElementHandlers<T> {
     private readonly project: Project<T> | undefined,
   ) {
     const { kind, name, options, keyGroups, maxParallelism } = spec;
-    this.numbers = PagedColumn.numeric(kind === Kind.Generic ? 0 : spec.initial);
-    this.counts = PagedColumn.numeric(0);
-    this.accumulators = PagedColumn.values<ACC>();
+    this.numbers = Column.numeric(kind === Kind.Generic ? 0 : spec.initial);
+    this.counts = Column.numeric(0);
+    this.accumulators = Column.values<ACC>();
     this.handle = currentJob()?.registerOperator(name, options.name, { snapshot: () => this.snapshot() });
     // One snapshot, or several (savepoints of several instances merged): only keys of this instance's key groups are loaded.
     const parts = restoredParts<RollingCheckpoint>(this.handle?.restored);
@@ -377,10 +407,7 @@ class RollingAggregator<T, K, ACC, R> implements ElementHandlers<T> {
       throw new StreamLiteError(name, 'record after end of input (the maximum watermark)');
     }
     const every: [K, R][] | undefined = this.spec.emit === 'every' ? new Array<[K, R]>(values.length) : undefined;
-    const stop =
-      every === undefined && this.numbers.shared === 0
-        ? this.countFast(values, timestamps, selector, keys)
-        : this.countEvery(values, timestamps, selector, keys, every);
+    const stop = this.countKeyed(values, timestamps, selector, keys, every);
     if (stop < values.length) {
       const key = this.rejectedKey as K;
       this.rejectedKey = undefined;
@@ -413,8 +440,10 @@ class RollingAggregator<T, K, ACC, R> implements ElementHandlers<T> {
     const everyTimestamps: Timestamp[] | undefined = every !== undefined ? [] : undefined;
     const interner = this.interner;
     const column = this.numbers;
-    const direct = every === undefined && column.shared === 0;
-    const pages = column.pages;
+    let data = column.data as Float64Array;
+    let capacity = this.capacity;
+    // Without a changelog or a pending snapshot a count is a plain increment (a snapshot only comes between batches).
+    const plain = every === undefined && !column.guarded;
     for (let i = 0; i < n; i++) {
       const produced = produce(project, b, i);
       const m = produced.length;
@@ -427,37 +456,19 @@ class RollingAggregator<T, K, ACC, R> implements ElementHandlers<T> {
         } catch (err) {
           throwAfterFlatMap(new UserFunctionError('keyBy', { value, timestamp: ts }, err), project, b, i + 1);
         }
-        if (typeof key !== 'string' && typeof key !== 'bigint' && typeof key !== 'boolean') {
-          try {
-            checkKey(key, value, ts);
-          } catch (err) {
-            throwAfterFlatMap(err, project, b, i + 1);
-          }
-        }
+        if (typeof key !== 'string' && typeof key !== 'bigint' && typeof key !== 'boolean') checkFusedKey(key, value, ts, project, b, i);
         const id = interner.intern(key);
-        if (id >= this.capacity) {
-          if (id >= this.keysChecked && !this.checkNewKey(key, id)) {
-            // flatMap's errors in the rest of the batch, then keyBy's, come first.
-            const restValues = produced.slice(j + 1);
-            const restTimestamps = restValues.map(() => ts);
-            for (let r = i + 1; r < n; r++) {
-              const more = produce(project, b, r);
-              for (let k = 0; k < more.length; k++) {
-                restValues.push(more[k]);
-                restTimestamps.push(timestamps[r]);
-              }
-            }
-            fillKeyColumn(selector, restValues as T[], restTimestamps, []);
-            this.rejectedKey = undefined;
-            checkKeyInKeyGroups(name, key, keyGroups, maxParallelism, { value, timestamp: ts, key });
-          }
-          this.makeRoom(id);
+        if (id >= capacity) {
+          this.newFlattenedKey(key, id, value, produced, j, project, selector, b, i);
+          capacity = this.capacity;
+          data = column.data as Float64Array;
         }
-        if (direct) {
-          pages[id >>> PAGE_BITS][id & PAGE_MASK]++;
+        if (plain) {
+          data[id]++;
         } else {
-          const next = ++column.writable(id >>> PAGE_BITS)[id & PAGE_MASK];
-          if (every) {
+          if (column.guarded) column.beforeWrite(id);
+          const next = ++data[id];
+          if (every !== undefined) {
             every.push([key, next as R]);
             everyTimestamps!.push(ts);
           }
@@ -465,6 +476,40 @@ class RollingAggregator<T, K, ACC, R> implements ElementHandlers<T> {
       }
     }
     if (every !== undefined && every.length > 0) this.out.next(recordBatch(every, everyTimestamps!));
+  }
+
+  /**
+   * A key count has no room for yet (flatMap → keyBy → count): checked against the key groups — if outside,
+   * flatMap's errors in the rest of the batch, then keyBy's, come before this one — then given room.
+   */
+  private newFlattenedKey(
+    key: K,
+    id: number,
+    value: unknown,
+    produced: readonly unknown[],
+    j: number,
+    project: Project<T>,
+    selector: KeySelector<T, K>,
+    b: RecordBatch<unknown>,
+    i: number,
+  ): void {
+    if (id >= this.keysChecked && !this.checkNewKey(key, id)) {
+      const { name, keyGroups, maxParallelism } = this.spec;
+      const ts = b.timestamps[i];
+      const restValues = produced.slice(j + 1);
+      const restTimestamps = restValues.map(() => ts);
+      for (let r = i + 1; r < b.values.length; r++) {
+        const more = produce(project, b, r);
+        for (let k = 0; k < more.length; k++) {
+          restValues.push(more[k]);
+          restTimestamps.push(b.timestamps[r]);
+        }
+      }
+      fillKeyColumn(selector, restValues as T[], restTimestamps, []);
+      this.rejectedKey = undefined;
+      checkKeyInKeyGroups(name, key, keyGroups, maxParallelism, { value, timestamp: ts, key });
+    }
+    this.makeRoom(id);
   }
 
   /** The key of `values[i]`: the fused keyBy's (checked as keyBy checks it) or the keys column's. */
@@ -480,25 +525,8 @@ class RollingAggregator<T, K, ACC, R> implements ElementHandlers<T> {
     return key;
   }
 
-  /** count, no changelog, no page shared with a snapshot: returns where a key outside the key groups stopped it. */
-  private countFast(values: readonly T[], timestamps: readonly Timestamp[], selector: KeySelector<T, K> | undefined, keys: readonly K[] | undefined): number {
-    const n = values.length;
-    const interner = this.interner;
-    const pages = this.numbers.pages;
-    for (let i = 0; i < n; i++) {
-      const key = this.keyAt(values, timestamps, selector, keys, i);
-      const id = interner.intern(key);
-      if (id >= this.capacity) {
-        if (id >= this.keysChecked && !this.checkNewKey(key, id)) return i;
-        this.makeRoom(id);
-      }
-      pages[id >>> PAGE_BITS][id & PAGE_MASK]++;
-    }
-    return n;
-  }
-
-  /** count with a changelog or with pages shared with a snapshot. */
-  private countEvery(
+  /** count over a keys column or with the fused keyBy: returns where a key outside the key groups stopped it. */
+  private countKeyed(
     values: readonly T[],
     timestamps: readonly Timestamp[],
     selector: KeySelector<T, K> | undefined,
@@ -508,15 +536,18 @@ class RollingAggregator<T, K, ACC, R> implements ElementHandlers<T> {
     const n = values.length;
     const interner = this.interner;
     const column = this.numbers;
+    let data = column.data as Float64Array;
     for (let i = 0; i < n; i++) {
       const key = this.keyAt(values, timestamps, selector, keys, i);
       const id = interner.intern(key);
       if (id >= this.capacity) {
         if (id >= this.keysChecked && !this.checkNewKey(key, id)) return i;
         this.makeRoom(id);
+        data = column.data as Float64Array;
       }
-      const next = ++column.writable(id >>> PAGE_BITS)[id & PAGE_MASK];
-      if (every) every[i] = [key, next as R];
+      if (column.guarded) column.beforeWrite(id);
+      const next = ++data[id];
+      if (every !== undefined) every[i] = [key, next as R];
     }
     return n;
   }
@@ -629,7 +660,7 @@ class RollingAggregator<T, K, ACC, R> implements ElementHandlers<T> {
         const id = ids[i];
         const acc = id < this.initialized ? column.get(id) : fn.createAccumulator();
         const next = fn.add(values[i], acc);
-        column.writable(id >>> PAGE_BITS)[id & PAGE_MASK] = next;
+        column.set(id, next);
         if (id >= this.initialized) this.initialized = id + 1;
         if (every) every[i] = [keys[i], fn.getResult(next)];
       }
@@ -696,15 +727,19 @@ class RollingAggregator<T, K, ACC, R> implements ElementHandlers<T> {
     this.out.next(recordBatch(results, timestamps));
   }
 
-  /** O(keys / 4,096): the columns' pages and the key list's length; the data is built later, off the record path. */
+  /**
+   * O(1) at the barrier: the columns' views and the key list's length. The data is built later, off the record
+   * path; until then the first write to each page copies it for the snapshot (see {@link Column}).
+   */
   private snapshot(): OperatorSnapshot {
     const { kind, keyGroups, maxParallelism } = this.spec;
     const fired = this.fired;
     const n = fired ? 0 : this.interner.size;
     const keyCount = this.interner.size;
     const allKeys = this.interner.keyList();
-    const main: ColumnView<unknown> = kind === Kind.Generic ? this.accumulators.snapshot() : this.numbers.snapshot();
-    const counts = kind === Kind.Avg ? this.counts.snapshot() : undefined;
+    const mainColumn: Column<unknown> = kind === Kind.Generic ? this.accumulators : this.numbers;
+    const main = mainColumn.snapshot(n);
+    const counts = kind === Kind.Avg ? this.counts.snapshot(n) : undefined;
     let data: RollingCheckpoint | undefined;
     return {
       toData: () => {
@@ -712,6 +747,8 @@ class RollingAggregator<T, K, ACC, R> implements ElementHandlers<T> {
           const accumulators = new Array<unknown>(n);
           for (let id = 0; id < n; id++) accumulators[id] = counts === undefined ? main.get(id) : [main.get(id), counts.get(id)];
           data = { keys: allKeys.slice(0, keyCount), accumulators, fired, keyGroups, maxParallelism };
+          mainColumn.release(main);
+          if (counts !== undefined) this.counts.release(counts);
         }
         return data;
       },
@@ -738,6 +775,15 @@ function produce<T>(project: Project<T>, batch: RecordBatch<unknown>, i: number)
   throw new StreamLiteError('flatMap', 'the user function must return an array or an iterable', { value: batch.values[i], timestamp: batch.timestamps[i] });
 }
 
+/** keyBy's check of a key that is not a string, bigint or boolean, in the fused flatMap → keyBy → count. */
+function checkFusedKey<T>(key: unknown, value: unknown, ts: Timestamp, project: Project<T>, batch: RecordBatch<unknown>, i: number): void {
+  try {
+    checkKey(key, value, ts);
+  } catch (err) {
+    throwAfterFlatMap(err, project, batch, i + 1);
+  }
+}
+
 /** Throws `err` unless flatMap raises an error for a record of `batch` from `from` on (which comes first). */
 function throwAfterFlatMap<T>(err: unknown, project: Project<T>, batch: RecordBatch<unknown>, from: number): never {
   for (let r = from; r < batch.values.length; r++) produce(project, batch, r);
@@ -748,10 +794,11 @@ function throwAfterFlatMap<T>(err: unknown, project: Project<T>, batch: RecordBa
 let failedAt = 0;
 
 // The update loops, one per kind (each call site sees one kind of column). Each returns `stop`; on a throw the
-// record's index is in `failedAt`. A write goes through `writable` unless no page is shared with a snapshot.
+// record's index is in `failedAt`. The columns have room for every id (pass 1); while a snapshot is pending, a
+// write is preceded by `beforeWrite`.
 
 function sumInto<T, K, R>(
-  column: PagedColumn<number>,
+  column: Column<number>,
   ids: Int32Array,
   stop: number,
   values: readonly T[],
@@ -759,12 +806,14 @@ function sumInto<T, K, R>(
   keys: readonly K[],
   every: [K, R][] | undefined,
 ): number {
+  const data = column.data as Float64Array;
   let i = 0;
   try {
     for (; i < stop; i++) {
       const id = ids[i];
       const x = select(values[i]);
-      const next = (column.writable(id >>> PAGE_BITS)[id & PAGE_MASK] += x);
+      if (column.guarded) column.beforeWrite(id);
+      const next = (data[id] += x);
       if (every) every[i] = [keys[i], next as R];
     }
   } catch (err) {
@@ -775,7 +824,7 @@ function sumInto<T, K, R>(
 }
 
 function minInto<T, K, R>(
-  column: PagedColumn<number>,
+  column: Column<number>,
   ids: Int32Array,
   stop: number,
   values: readonly T[],
@@ -783,13 +832,14 @@ function minInto<T, K, R>(
   keys: readonly K[],
   every: [K, R][] | undefined,
 ): number {
+  const data = column.data as Float64Array;
   let i = 0;
   try {
     for (; i < stop; i++) {
       const id = ids[i];
       const x = select(values[i]);
-      const page = column.writable(id >>> PAGE_BITS);
-      const next = (page[id & PAGE_MASK] = Math.min(page[id & PAGE_MASK], x));
+      if (column.guarded) column.beforeWrite(id);
+      const next = (data[id] = Math.min(data[id], x));
       if (every) every[i] = [keys[i], next as R];
     }
   } catch (err) {
@@ -800,7 +850,7 @@ function minInto<T, K, R>(
 }
 
 function maxInto<T, K, R>(
-  column: PagedColumn<number>,
+  column: Column<number>,
   ids: Int32Array,
   stop: number,
   values: readonly T[],
@@ -808,13 +858,14 @@ function maxInto<T, K, R>(
   keys: readonly K[],
   every: [K, R][] | undefined,
 ): number {
+  const data = column.data as Float64Array;
   let i = 0;
   try {
     for (; i < stop; i++) {
       const id = ids[i];
       const x = select(values[i]);
-      const page = column.writable(id >>> PAGE_BITS);
-      const next = (page[id & PAGE_MASK] = Math.max(page[id & PAGE_MASK], x));
+      if (column.guarded) column.beforeWrite(id);
+      const next = (data[id] = Math.max(data[id], x));
       if (every) every[i] = [keys[i], next as R];
     }
   } catch (err) {
@@ -825,8 +876,8 @@ function maxInto<T, K, R>(
 }
 
 function avgInto<T, K, R>(
-  sums: PagedColumn<number>,
-  counts: PagedColumn<number>,
+  sums: Column<number>,
+  counts: Column<number>,
   ids: Int32Array,
   stop: number,
   values: readonly T[],
@@ -834,14 +885,17 @@ function avgInto<T, K, R>(
   keys: readonly K[],
   every: [K, R][] | undefined,
 ): number {
+  const totals = sums.data as Float64Array;
+  const tallies = counts.data as Float64Array;
   let i = 0;
   try {
     for (; i < stop; i++) {
       const id = ids[i];
       const x = select(values[i]);
-      const p = id >>> PAGE_BITS;
-      const total = (sums.writable(p)[id & PAGE_MASK] += x);
-      const n = ++counts.writable(p)[id & PAGE_MASK];
+      if (sums.guarded) sums.beforeWrite(id);
+      if (counts.guarded) counts.beforeWrite(id);
+      const total = (totals[id] += x);
+      const n = ++tallies[id];
       if (every) every[i] = [keys[i], (total / n) as R];
     }
   } catch (err) {
@@ -879,8 +933,8 @@ export function keyedAggregation<T, ACC, R>(
  * run one after another do the same) would start with its hot loops deoptimized, in the interpreter.
  */
 const KEPT_FOR_THEIR_MAPS: readonly unknown[] = [
-  PagedColumn.numeric(0),
-  PagedColumn.values(),
+  Column.numeric(0),
+  Column.values(),
   new RollingAggregator(
     {
       name: 'count',

@@ -25,7 +25,6 @@ import {
   sliding,
   StreamLiteError,
   tumbling,
-  watermark,
   type AggregateFunction,
   type Element,
   type WindowOptions,

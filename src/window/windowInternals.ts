@@ -1,6 +1,5 @@
 import { asyncScheduler, type OperatorFunction, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import type { Element, KeyedElement, RecordBatch } from '../core/Element';
-import { recordBatch, sideOutputBatch } from '../core/elementFactories';
 import {
   InvalidArgumentError,
   MissingTimestampError,
@@ -10,7 +9,6 @@ import {
 } from '../core/errors';
 import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP } from '../core/time';
 import type { Duration, Timestamp } from '../core/types';
-import { Counter } from '../metrics/Counter';
 import type { MetricRegistry } from '../metrics/MetricRegistry';
 import { immutableAggregate, type AggregateFunction } from '../operators/AggregateFunction';
 import { elementOperator } from '../operators/operate';
@@ -34,6 +32,7 @@ import type { WindowAssigner } from './WindowAssigner';
 import type { WindowResult } from './WindowResult';
 import { windowStart } from './windowMath';
 import { WindowState } from './WindowState';
+import { runWindowProcess, WindowOutput } from './engines/WindowOutput';
 import { sessionEngine } from './engines/sessionEngine';
 import { sliceEngine, type SliceCheckpoint } from './engines/sliceEngine';
 import type { WindowEngineFactory, WindowEngineLike } from './engines/WindowEngineLike';
@@ -156,7 +155,6 @@ export interface WindowSpec<T> {
   readonly options: WindowOptions<T>;
 }
 
-const LATE_COUNTER = 'streamlite_late_records_dropped_total';
 
 /** @internal Validates window options (at operator creation). */
 export function checkWindowOptions<T>(assigner: WindowAssigner<T>, options: WindowOptions<T>): void {
@@ -253,7 +251,6 @@ class WindowEngine<T, K, ACC, R, OUT> implements WindowEngineLike {
   private readonly trigger: Trigger<T>;
   private readonly evictor: Evictor<T> | undefined;
   private readonly lateness: Duration;
-  private readonly lateOutput: OutputTag<T> | undefined;
   private readonly accumulation: AccumulationMode;
   private readonly updates: boolean;
   private readonly retracting: boolean;
@@ -262,7 +259,6 @@ class WindowEngine<T, K, ACC, R, OUT> implements WindowEngineLike {
   /** The default event-time trigger, applied inline per record. */
   private readonly inlineEventTimeTrigger: boolean;
   private readonly processing: SchedulerLike;
-  private readonly lateCounter: Counter;
   private readonly name: string;
   private readonly maxParallelism: number;
   private readonly keyGroups: KeyGroupRange;
@@ -294,11 +290,7 @@ class WindowEngine<T, K, ACC, R, OUT> implements WindowEngineLike {
   private currentWatermark: Timestamp = MIN_WATERMARK;
   private ended = false;
 
-  private outValues: OUT[] = [];
-  private outTimestamps: Timestamp[] = [];
-  private lateValues: T[] = [];
-  private lateTimestamps: Timestamp[] = [];
-  private sideOutputs: Map<OutputTag<unknown>, { values: unknown[]; timestamps: Timestamp[] }> | undefined;
+  private readonly output: WindowOutput<T, OUT>;
 
   /** The window the trigger context currently speaks for. */
   private current!: WindowState<T, ACC, R>;
@@ -317,7 +309,6 @@ class WindowEngine<T, K, ACC, R, OUT> implements WindowEngineLike {
     this.trigger = o.trigger ?? spec.assigner.defaultTrigger();
     this.evictor = o.evictor ?? spec.assigner.defaultEvictor?.();
     this.lateness = o.allowedLateness ?? 0;
-    this.lateOutput = o.lateOutput;
     this.accumulation = o.accumulation ?? 'accumulating';
     this.updates = o.emit === 'updates';
     this.retracting = this.accumulation === 'retracting' || this.updates;
@@ -329,9 +320,7 @@ class WindowEngine<T, K, ACC, R, OUT> implements WindowEngineLike {
     this.maxParallelism = o.maxParallelism ?? DEFAULT_MAX_PARALLELISM;
     this.keyGroups = checkKeyGroupsOption(this.name, o.keyGroups, this.maxParallelism);
     this.keysChecked = o.keyGroups === undefined ? Infinity : 0;
-    this.lateCounter =
-      o.metrics?.counter(LATE_COUNTER, { operator: this.name }, 'Records dropped as late from every window (sent to the late output when one is set).') ??
-      new Counter(LATE_COUNTER, { operator: this.name });
+    this.output = new WindowOutput<T, OUT>(out as Subscriber<Element<unknown>>, o.lateOutput, this.name, o.metrics);
     const engine = this;
     this.ctx = {
       get currentWatermark() {
@@ -352,7 +341,7 @@ class WindowEngine<T, K, ACC, R, OUT> implements WindowEngineLike {
 
   /** The late records counter (also in the registry when one was given). */
   get lateRecords(): number {
-    return this.lateCounter.value;
+    return this.output.lateCounter.value;
   }
 
   // ── records ────────────────────────────────────────────────────────────
@@ -474,11 +463,7 @@ class WindowEngine<T, K, ACC, R, OUT> implements WindowEngineLike {
   }
 
   private dropLate(value: T, ts: Timestamp): void {
-    this.lateCounter.inc();
-    if (this.lateOutput !== undefined) {
-      this.lateValues.push(value);
-      this.lateTimestamps.push(ts);
-    }
+    this.output.late(value, ts);
   }
 
   // ── sessions ───────────────────────────────────────────────────────────
@@ -673,8 +658,8 @@ class WindowEngine<T, K, ACC, R, OUT> implements WindowEngineLike {
 
   private emitResult(key: K, start: Timestamp, end: Timestamp, value: R, pane: PaneInfo, retraction: boolean): void {
     const result: WindowResult<K, R> = { key, start, end, value, pane, retraction };
-    this.outValues.push(result as unknown as OUT);
-    this.outTimestamps.push(end - 1);
+    this.output.values.push(result as unknown as OUT);
+    this.output.timestamps.push(end - 1);
   }
 
   private runProcess(
@@ -682,53 +667,23 @@ class WindowEngine<T, K, ACC, R, OUT> implements WindowEngineLike {
     pane: PaneInfo,
     call: (ctx: ProcessWindowContext<K>, out: Collector<OUT>) => void,
   ): void {
-    const ts = ws.window.maxTimestamp();
-    let active = true;
-    const check = (): void => {
-      if (!active) throw new StreamLiteError(this.name, 'the window context was used after the process function returned');
-    };
-    const out: Collector<OUT> = {
-      collect: (value) => {
-        check();
-        this.outValues.push(value);
-        this.outTimestamps.push(ts);
+    runWindowProcess(
+      this.output,
+      this.name,
+      {
+        key: ws.key as K,
+        start: ws.window.start,
+        end: ws.window.end,
+        pane,
+        currentWatermark: this.currentWatermark,
+        currentProcessingTime: this.processing.now(),
+        windowState: () => (ws.userState ??= new Map()),
+        globalState: (this.globalUserState[ws.keyId] ??= new Map()),
       },
-      collectWithTimestamp: (value, timestamp) => {
-        check();
-        this.outValues.push(value);
-        this.outTimestamps.push(timestamp);
-      },
-    };
-    const globals = (this.globalUserState[ws.keyId] ??= new Map());
-    const ctx: ProcessWindowContext<K> = {
-      key: ws.key as K,
-      window: { start: ws.window.start, end: ws.window.end },
-      pane,
-      currentWatermark: this.currentWatermark,
-      currentProcessingTime: this.processing.now(),
-      windowState: userState(() => (ws.userState ??= new Map())),
-      globalState: userState(() => globals),
-      output: <X>(tag: OutputTag<X>, value: X) => {
-        check();
-        this.sideOutputs ??= new Map();
-        let side = this.sideOutputs.get(tag as OutputTag<unknown>);
-        if (side === undefined) {
-          side = { values: [], timestamps: [] };
-          this.sideOutputs.set(tag as OutputTag<unknown>, side);
-        }
-        side.values.push(value);
-        side.timestamps.push(ts);
-      },
-    };
-    try {
-      call(ctx, out);
-    } catch (err) {
-      if (err instanceof StreamLiteError) throw err;
-      throw new UserFunctionError(this.name, { value: `window [${ws.window.start}, ${ws.window.end})`, key: ws.key }, err);
-    } finally {
-      active = false;
-    }
+      call,
+    );
   }
+
 
   // ── timers ─────────────────────────────────────────────────────────────
 
@@ -1036,24 +991,9 @@ class WindowEngine<T, K, ACC, R, OUT> implements WindowEngineLike {
 
   /** Emits the results and side outputs gathered so far, as one batch each. */
   private flush(): void {
-    if (this.outValues.length > 0) {
-      const b = recordBatch(this.outValues, this.outTimestamps);
-      this.outValues = [];
-      this.outTimestamps = [];
-      this.out.next(b);
-    }
-    if (this.lateValues.length > 0 && this.lateOutput !== undefined) {
-      const b = sideOutputBatch(this.lateOutput, recordBatch(this.lateValues, this.lateTimestamps));
-      this.lateValues = [];
-      this.lateTimestamps = [];
-      this.out.next(b);
-    }
-    if (this.sideOutputs !== undefined) {
-      const sides = this.sideOutputs;
-      this.sideOutputs = undefined;
-      for (const [tag, side] of sides) this.out.next(sideOutputBatch(tag, recordBatch(side.values, side.timestamps)));
-    }
+    this.output.flush();
   }
+
 }
 
 /** The timing of a pane fired when the window's clock stands at `time`. */
@@ -1073,12 +1013,4 @@ function insertByStart<T, ACC, R>(sessions: WindowState<T, ACC, R>[], ws: Window
   let i = sessions.length;
   while (i > 0 && sessions[i - 1].window.start > ws.window.start) i--;
   sessions.splice(i, 0, ws);
-}
-
-function userState(map: () => Map<string, unknown>): WindowUserState {
-  return {
-    get: <S>(name: string, initial: S) => (map().has(name) ? (map().get(name) as S) : initial),
-    set: <S>(name: string, value: S) => void map().set(name, value),
-    clear: (name: string) => void map().delete(name),
-  };
 }

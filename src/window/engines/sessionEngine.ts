@@ -1,13 +1,9 @@
 import { asyncScheduler, type SchedulerLike, type Subscriber } from 'rxjs';
 import type { Element, RecordBatch } from '../../core/Element';
-import { recordBatch, sideOutputBatch } from '../../core/elementFactories';
 import { InvalidArgumentError, MissingTimestampError, NotKeyedError, StreamLiteError, UserFunctionError } from '../../core/errors';
 import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP } from '../../core/time';
 import type { Duration, Timestamp } from '../../core/types';
-import { Counter } from '../../metrics/Counter';
 import type { AggregateFunction } from '../../operators/AggregateFunction';
-import type { Collector } from '../../operators/process';
-import type { OutputTag } from '../../route/OutputTag';
 import { keepResident } from '../../core/resident';
 import { KeyInterner } from '../../state/KeyInterner';
 import { DEFAULT_MAX_PARALLELISM, inKeyGroupRange, keyGroupOf, type KeyGroupRange } from '../../state/keyGroups';
@@ -20,20 +16,15 @@ import type { AssignerContext, WindowAssigner } from '../WindowAssigner';
 import type { WindowResult } from '../WindowResult';
 import type {
   AggregateProcessFunction,
-  ProcessWindowContext,
   WindowCheckpoint,
-  WindowFunctionSpec,
   WindowSpec,
-  WindowUserState,
 } from '../windowInternals';
 import type { WindowEngineFactory, WindowEngineLike } from './WindowEngineLike';
-
-const LATE_COUNTER = 'streamlite_late_records_dropped_total';
+import { runWindowProcess, WindowOutput } from './WindowOutput';
 
 /** Heap entry kinds. */
 const TIMER = 0;
 const CLEANUP = 1;
-const LATE_HELP = 'Records dropped as late from every window (sent to the late output when one is set).';
 
 /** Snapshots not yet turned into data kept at once; beyond it the oldest is materialised (bounds the copies kept). */
 const MAX_OPEN_SNAPSHOTS = 8;
@@ -171,10 +162,8 @@ class SessionEngine implements WindowEngineLike {
   /** The gap when it is fixed (built-in `session(gap)`), else NaN: the assigner is asked per record. */
   private readonly fixedGap: Duration;
   private readonly lateness: Duration;
-  private readonly lateOutput: OutputTag<unknown> | undefined;
   private readonly discarding: boolean;
   private readonly processing: SchedulerLike;
-  private readonly lateCounter: Counter;
   private readonly assignerContext: AssignerContext;
   private readonly name: string;
   private readonly maxParallelism: number;
@@ -238,11 +227,7 @@ class SessionEngine implements WindowEngineLike {
   private currentWatermark: Timestamp = MIN_WATERMARK;
   private ended = false;
 
-  private outValues: unknown[] = [];
-  private outTimestamps: Timestamp[] = [];
-  private lateValues: unknown[] = [];
-  private lateTimestamps: Timestamp[] = [];
-  private sideOutputs: Map<OutputTag<unknown>, { values: unknown[]; timestamps: Timestamp[] }> | undefined;
+  private readonly output: WindowOutput<unknown, unknown>;
 
   /** The epoch of the latest snapshot (0: none yet). */
   private epoch = 0;
@@ -259,7 +244,6 @@ class SessionEngine implements WindowEngineLike {
     this.process = fn.process;
     this.fixedGap = fixedGapOf(spec.assigner);
     this.lateness = o.allowedLateness ?? 0;
-    this.lateOutput = o.lateOutput;
     this.discarding = o.accumulation === 'discarding';
     this.processing = o.scheduler ?? asyncScheduler;
     this.name = o.name ?? 'window';
@@ -272,7 +256,7 @@ class SessionEngine implements WindowEngineLike {
         return processing.now();
       },
     };
-    this.lateCounter = o.metrics?.counter(LATE_COUNTER, { operator: this.name }, LATE_HELP) ?? new Counter(LATE_COUNTER, { operator: this.name });
+    this.output = new WindowOutput<unknown, unknown>(out, o.lateOutput, this.name, o.metrics);
     this.grow(INITIAL_SLOTS);
   }
 
@@ -538,11 +522,7 @@ class SessionEngine implements WindowEngineLike {
   }
 
   private dropLate(value: unknown, ts: Timestamp): void {
-    this.lateCounter.inc();
-    if (this.lateOutput !== undefined) {
-      this.lateValues.push(value);
-      this.lateTimestamps.push(ts);
-    }
+    this.output.late(value, ts);
   }
 
   // ── firing ─────────────────────────────────────────────────────────────
@@ -578,64 +558,32 @@ class SessionEngine implements WindowEngineLike {
     }
     const end = this.endOf[slot];
     const r: WindowResult<unknown, unknown> = { key, start: this.startOf[slot], end, value: result, pane, retraction: false };
-    this.outValues.push(r);
-    this.outTimestamps.push(end - 1);
+    this.output.values.push(r);
+    this.output.timestamps.push(end - 1);
   }
 
   private runProcess(slot: number, key: unknown, pane: PaneInfo, result: unknown): void {
     const process = this.process!;
-    const start = this.startOf[slot];
-    const end = this.endOf[slot];
-    const ts = end - 1;
-    let active = true;
-    const check = (): void => {
-      if (!active) throw new StreamLiteError(this.name, 'the window context was used after the process function returned');
-    };
-    const out: Collector<unknown> = {
-      collect: (value) => {
-        check();
-        this.outValues.push(value);
-        this.outTimestamps.push(ts);
-      },
-      collectWithTimestamp: (value, timestamp) => {
-        check();
-        this.outValues.push(value);
-        this.outTimestamps.push(timestamp);
-      },
-    };
     const keyId = this.keyIdOf[slot];
     this.touchGlobals(keyId);
-    const globals = (this.globalUserState[keyId] ??= new Map());
     const userStateOf = this.userStateOf;
-    const ctx: ProcessWindowContext<unknown> = {
-      key,
-      window: { start, end },
-      pane,
-      currentWatermark: this.currentWatermark,
-      currentProcessingTime: this.processing.now(),
-      windowState: userState(() => (userStateOf[slot] ??= new Map())),
-      globalState: userState(() => globals),
-      output: <X>(tag: OutputTag<X>, value: X) => {
-        check();
-        this.sideOutputs ??= new Map();
-        let side = this.sideOutputs.get(tag as OutputTag<unknown>);
-        if (side === undefined) {
-          side = { values: [], timestamps: [] };
-          this.sideOutputs.set(tag as OutputTag<unknown>, side);
-        }
-        side.values.push(value);
-        side.timestamps.push(ts);
+    runWindowProcess(
+      this.output,
+      this.name,
+      {
+        key,
+        start: this.startOf[slot],
+        end: this.endOf[slot],
+        pane,
+        currentWatermark: this.currentWatermark,
+        currentProcessingTime: this.processing.now(),
+        windowState: () => (userStateOf[slot] ??= new Map()),
+        globalState: (this.globalUserState[keyId] ??= new Map()),
       },
-    };
-    try {
-      process(result, ctx, out);
-    } catch (err) {
-      if (err instanceof StreamLiteError) throw err;
-      throw new UserFunctionError(this.name, { value: `window [${start}, ${end})`, key }, err);
-    } finally {
-      active = false;
-    }
+      (ctx, out) => process(result, ctx, out),
+    );
   }
+
 
   // ── timers ─────────────────────────────────────────────────────────────
 
@@ -1070,36 +1018,13 @@ class SessionEngine implements WindowEngineLike {
 
   /** Emits the results and side outputs gathered so far, as one batch each. */
   private flush(): void {
-    if (this.outValues.length > 0) {
-      const b = recordBatch(this.outValues, this.outTimestamps);
-      this.outValues = [];
-      this.outTimestamps = [];
-      this.out.next(b);
-    }
-    if (this.lateValues.length > 0 && this.lateOutput !== undefined) {
-      const b = sideOutputBatch(this.lateOutput, recordBatch(this.lateValues, this.lateTimestamps));
-      this.lateValues = [];
-      this.lateTimestamps = [];
-      this.out.next(b);
-    }
-    if (this.sideOutputs !== undefined) {
-      const sides = this.sideOutputs;
-      this.sideOutputs = undefined;
-      for (const [tag, side] of sides) this.out.next(sideOutputBatch(tag, recordBatch(side.values, side.timestamps)));
-    }
+    this.output.flush();
   }
+
 }
 
 /** The gap of a built-in `session(gap)` with a fixed gap (its shape), else NaN (a dynamic gap: ask the assigner). */
 function fixedGapOf(assigner: WindowAssigner<unknown>): Duration {
   const shape = assigner.shape;
   return shape?.kind === 'session' && shape.gap !== undefined ? shape.gap : NaN;
-}
-
-function userState(map: () => Map<string, unknown>): WindowUserState {
-  return {
-    get: <S>(name: string, initial: S) => (map().has(name) ? (map().get(name) as S) : initial),
-    set: <S>(name: string, value: S) => void map().set(name, value),
-    clear: (name: string) => void map().delete(name),
-  };
 }

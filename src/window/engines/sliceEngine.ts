@@ -1,13 +1,10 @@
 import type { Subscriber } from 'rxjs';
 import type { Element, RecordBatch } from '../../core/Element';
-import { recordBatch, sideOutputBatch } from '../../core/elementFactories';
 import { InvalidArgumentError, MissingTimestampError, NotKeyedError, StreamLiteError, UserFunctionError } from '../../core/errors';
 import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP } from '../../core/time';
 import type { Duration, Timestamp } from '../../core/types';
-import { Counter } from '../../metrics/Counter';
 import { keepResident } from '../../core/resident';
 import type { AggregateFunction } from '../../operators/AggregateFunction';
-import type { OutputTag } from '../../route/OutputTag';
 import { KeyInterner } from '../../state/KeyInterner';
 import { DEFAULT_MAX_PARALLELISM, inKeyGroupRange, keyGroupOf, type KeyGroupRange } from '../../state/keyGroups';
 import { checkKeyGroupsOption, checkKeyInKeyGroups, checkRestoredCoverage, restoredWatermark } from '../../state/keyGroupsInternals';
@@ -18,6 +15,7 @@ import type { WindowResult } from '../WindowResult';
 import { windowStart } from '../windowMath';
 import type { WindowCheckpoint, WindowFunctionSpec, WindowSpec } from '../windowInternals';
 import type { WindowEngineFactory, WindowEngineLike } from './WindowEngineLike';
+import { WindowOutput } from './WindowOutput';
 
 /**
  * @internal
@@ -112,8 +110,6 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
   private readonly lateness: Duration;
   private readonly discarding: boolean;
   private readonly trackPanes: boolean;
-  private readonly lateOutput: OutputTag<T> | undefined;
-  private readonly lateCounter: Counter;
   private readonly name: string;
   private readonly agg: AggregateFunction<T, ACC, R>;
   /** The function's copy when its accumulators are updated in place. */
@@ -136,10 +132,7 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
   private watermark: Timestamp = MIN_WATERMARK;
   private ended = false;
 
-  private outValues: WindowResult<K, R>[] = [];
-  private outTimestamps: Timestamp[] = [];
-  private lateValues: T[] = [];
-  private lateTimestamps: Timestamp[] = [];
+  private readonly output: WindowOutput<T, WindowResult<K, R>>;
   /** Scratch for combining slices: accumulator and last-seen window serial by key id. */
   private readonly combined: (ACC | undefined)[] = [];
   private readonly combinedOrder: number[] = [];
@@ -158,7 +151,6 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
     this.lateness = o.allowedLateness ?? 0;
     this.discarding = o.accumulation === 'discarding';
     this.trackPanes = this.lateness > 0;
-    this.lateOutput = o.lateOutput;
     this.name = o.name ?? 'window';
     this.agg = fn;
     const copy = fn.copyAccumulator;
@@ -166,9 +158,7 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
     this.maxParallelism = o.maxParallelism ?? DEFAULT_MAX_PARALLELISM;
     this.keyGroups = checkKeyGroupsOption(this.name, o.keyGroups, this.maxParallelism);
     this.keysChecked = o.keyGroups === undefined ? Infinity : 0;
-    this.lateCounter =
-      o.metrics?.counter(LATE_COUNTER, { operator: this.name }, 'Records dropped as late from every window (sent to the late output when one is set).') ??
-      new Counter(LATE_COUNTER, { operator: this.name });
+    this.output = new WindowOutput<T, WindowResult<K, R>>(out, o.lateOutput, this.name, o.metrics);
   }
 
   // ── records ────────────────────────────────────────────────────────────
@@ -295,11 +285,7 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
   }
 
   private dropLate(value: T, ts: Timestamp): void {
-    this.lateCounter.inc();
-    if (this.lateOutput !== undefined) {
-      this.lateValues.push(value);
-      this.lateTimestamps.push(ts);
-    }
+    this.output.late(value, ts);
   }
 
   // ── firing ─────────────────────────────────────────────────────────────
@@ -403,8 +389,8 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
     } catch (err) {
       throw new UserFunctionError(this.name, { value: acc, key: this.keys.keyOf(keyId) }, err);
     }
-    this.outValues.push({ key: this.keys.keyOf(keyId), start: w.start, end: w.end, value, pane: paneInfo(timing, index, isLast), retraction: false });
-    this.outTimestamps.push(w.fireAt);
+    this.output.values.push({ key: this.keys.keyOf(keyId), start: w.start, end: w.end, value, pane: paneInfo(timing, index, isLast), retraction: false });
+    this.output.timestamps.push(w.fireAt);
   }
 
   /** Discarding mode: the key's contents go once fired (tumbling: the slice is the window). */
@@ -473,19 +459,9 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
   }
 
   private flush(): void {
-    if (this.outValues.length > 0) {
-      const b = recordBatch(this.outValues, this.outTimestamps);
-      this.outValues = [];
-      this.outTimestamps = [];
-      this.out.next(b as RecordBatch<unknown>);
-    }
-    if (this.lateValues.length > 0 && this.lateOutput !== undefined) {
-      const b = sideOutputBatch(this.lateOutput, recordBatch(this.lateValues, this.lateTimestamps));
-      this.lateValues = [];
-      this.lateTimestamps = [];
-      this.out.next(b);
-    }
+    this.output.flush();
   }
+
 
   // ── checkpoints ────────────────────────────────────────────────────────
 
@@ -654,7 +630,6 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
   }
 }
 
-const LATE_COUNTER = 'streamlite_late_records_dropped_total';
 
 /** Pane infos are immutable: the common ones (index < 8) are shared instead of allocated per result. */
 const TIMINGS: readonly PaneTiming[] = ['EARLY', 'ON_TIME', 'LATE'];

@@ -8,7 +8,7 @@ import { isValidTimestamp, MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP } from '..
 import type { Timestamp } from '../core/types';
 import type { OutputTag } from '../route/OutputTag';
 import { canonicalKey, invalidKeyReason, type CanonicalKey } from '../state/canonicalKey';
-import { HeapKeyedStateBackend, type KeyedStateSnapshotData, type KeyScope } from '../state/HeapKeyedStateBackend';
+import { HeapKeyedStateBackend, type KeyedStateColumns, type KeyedStateSnapshotData, type KeyScope } from '../state/HeapKeyedStateBackend';
 import { currentJob } from '../checkpoint/JobContext';
 import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from '../state/KeyedState';
 import { DEFAULT_MAX_PARALLELISM, type KeyGroupRange } from '../state/keyGroups';
@@ -118,7 +118,7 @@ export interface KeyedProcessProbe {
 
 /** @internal What keyedProcess keeps in a checkpoint. */
 interface KeyedProcessCheckpoint {
-  readonly state: KeyedStateSnapshotData;
+  readonly state: KeyedStateSnapshotData | KeyedStateColumns;
   readonly timers: TimersSnapshotData;
   readonly watermark: Timestamp;
   /** The key groups the instance owned (absent in snapshots taken before rescaling existed: all). */
@@ -850,7 +850,7 @@ export function keyedProcess<T, K, OUT>(
       const timerData = timers.snapshot();
       const wm = host.watermark;
       return {
-        toData: (): KeyedProcessCheckpoint => ({ state: state.toData(), timers: timerData, watermark: wm, keyGroups }),
+        toData: (): KeyedProcessCheckpoint => ({ state: state.toColumns(), timers: timerData, watermark: wm, keyGroups }),
         watermark: wm,
       };
     };

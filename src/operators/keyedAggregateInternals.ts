@@ -2,6 +2,7 @@ import type { Observable, OperatorFunction, Subscriber } from 'rxjs';
 import type { CheckpointBarrier, Element, KeyedElement, RecordBatch, Watermark } from '../core/Element';
 import { recordBatch } from '../core/elementFactories';
 import { InvalidArgumentError, NotKeyedError, StreamLiteError, UserFunctionError } from '../core/errors';
+import { keepResident } from '../core/resident';
 import { MAX_WATERMARK } from '../core/time';
 import type { KeySelector, Timestamp } from '../core/types';
 import { KeyInterner } from '../state/KeyInterner';
@@ -108,7 +109,8 @@ export class Column<V> {
   private copiedIn: number[] = [];
   private epoch = 0;
 
-  private constructor(
+  /** Use {@link Column.numeric} or {@link Column.values}. */
+  constructor(
     /** Float64Array storage (numbers), or an array (any values). */
     private readonly typed: boolean,
     /** The value of a new slot. */
@@ -926,15 +928,10 @@ export function keyedAggregation<T, ACC, R>(
   }) as unknown as KeyedAggregation<T, ACC, R>;
 }
 
-/**
- * One instance of each class whose methods run per record, alive as long as the module. V8 keeps a hidden class
- * (map) only while an object has it, and throws away optimized code that embeds a map that died: without these,
- * a pipeline that runs after a full GC left no instance alive (the benchmarks force one between runs; short jobs
- * run one after another do the same) would start with its hot loops deoptimized, in the interpreter.
- */
-const KEPT_FOR_THEIR_MAPS: readonly unknown[] = [
-  Column.numeric(0),
-  Column.values(),
+// Hidden classes of the per-record loops stay alive between pipelines (see keepResident).
+keepResident(Column, () => Column.numeric(0));
+keepResident(ColumnView, () => Column.values().snapshot(0));
+keepResident(RollingAggregator, () =>
   new RollingAggregator(
     {
       name: 'count',
@@ -951,5 +948,4 @@ const KEPT_FOR_THEIR_MAPS: readonly unknown[] = [
     undefined,
     undefined,
   ),
-];
-void KEPT_FOR_THEIR_MAPS;
+);

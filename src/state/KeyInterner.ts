@@ -1,3 +1,4 @@
+import { keepResident } from '../core/resident';
 import { canonicalKey, type CanonicalKey } from './canonicalKey';
 
 /**
@@ -53,10 +54,5 @@ export class KeyInterner<K> {
 const needsCanonical = (key: unknown): boolean =>
   typeof key === 'object' || (typeof key === 'string' && key.charCodeAt(0) === 0);
 
-/**
- * An instance alive as long as the module, so the class's hidden class (map) never dies: optimized code that
- * embeds a map is thrown away when the map dies, and a pipeline that runs after a full GC left no interner alive
- * would start with its per-record loops deoptimized.
- */
-const KEPT_FOR_ITS_MAP = new KeyInterner<unknown>();
-void KEPT_FOR_ITS_MAP;
+// The hidden class of the interner stays alive between pipelines (see keepResident).
+keepResident(KeyInterner, () => new KeyInterner<unknown>());

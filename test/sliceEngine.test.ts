@@ -29,6 +29,8 @@ import {
   type Element,
   type WindowOptions,
   type WindowResult,
+  inKeyGroupRange,
+  keyGroupOf,
   MissingTimestampError,
   NO_TIMESTAMP,
   UserFunctionError,
@@ -157,6 +159,19 @@ function start(c: Config, general: boolean): Run {
   return run;
 }
 
+/** `start` for an instance owning `keyGroups` of 128. */
+function startWith(c: Config, general: boolean, keyGroups: { start: number; end: number }): Run {
+  const metrics = new MetricRegistry();
+  const run: Run = { engine: undefined!, results: [], late: [], metrics };
+  const out = { next: () => undefined } as unknown as Subscriber<Element<unknown>>;
+  const spec = specOf(c, general, metrics);
+  const fn = (c.inPlace ? countAndSumInPlace : countAndSum) as AggregateFunction<Rec, CountSum, CountSum>;
+  run.engine = createEngine({ ...spec, options: { ...spec.options, keyGroups, maxParallelism: 128 } }, { kind: 'aggregate', fn }, out);
+  return run;
+}
+
+const byRecord = (a: Rec, b: Rec): number => a.ts - b.ts || a.key.localeCompare(b.key) || a.v - b.v;
+
 function feed(run: Run, input: readonly Step[]): void {
   for (const s of input) {
     if (s.kind === 'wm') run.engine.processWatermark(s.ts);
@@ -243,6 +258,61 @@ describe('sliced window engine', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('restores the merged snapshots of two instances (rescaling 2 → 1) as the general engine does', () => {
+    // Instance A owns key groups [0, 63], B owns [64, 127]; both stopped at the same input position (so at the same
+    // watermark, as savepoints for rescaling are taken); one engine restores both and goes on. Sliced and general must agree.
+    const halves = [
+      { start: 0, end: 63 },
+      { start: 64, end: 127 },
+    ];
+    const inHalf = (h: number) => (r: Rec): boolean => inKeyGroupRange(halves[h], keyGroupOf(r.key, 128));
+    const only = (steps: readonly Step[], keep: (r: Rec) => boolean): Step[] =>
+      steps.map((st) => (st.kind === 'batch' ? { kind: 'batch', records: st.records.filter(keep) } : st));
+    fc.assert(
+      fc.property(config, steps, fc.nat(), (c, input, x) => {
+        const cutA = input.length === 0 ? 0 : x % (input.length + 1);
+        const cutB = cutA;
+        const outputs = [true, false].map((general) => {
+          const parts = [0, 1].map((h) => {
+            const run = startWith(c, general, halves[h]);
+            feed(run, only(input.slice(0, h === 0 ? cutA : cutB), inHalf(h)));
+            return deserialize(serialize(run.engine.snapshot().toData())) as WindowOperatorCheckpoint;
+          });
+          const merged = start(c, general);
+          merged.engine.restore(parts);
+          const lo = Math.min(cutA, cutB);
+          const hi = Math.max(cutA, cutB);
+          const behind = cutA < cutB ? inHalf(0) : inHalf(1);
+          feed(merged, only(input.slice(lo, hi), behind));
+          finish(merged, input.slice(hi));
+          return merged;
+        });
+        expect(canonical(outputs[1])).toEqual(canonical(outputs[0]));
+        expect([...outputs[1].late].sort(byRecord)).toEqual([...outputs[0].late].sort(byRecord));
+        expect(lateCount(outputs[1])).toBe(lateCount(outputs[0]));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('restores instances that stopped at different watermarks: a window one of them fired fires ON_TIME later for the other’s keys only', () => {
+    // 'c' (key group 5) is A's, 'a' (key group 91) is B's. A fired [-2, -1) at W = -2 (lateness 1 keeps it); B saw nothing.
+    // After the merge W = B's (the smallest): a@-2 is on time for B and fires ON_TIME at the end; c does not fire again,
+    // until a new c record, which makes its window fire ON_TIME again with the next pane index — as the general engine.
+    const c: Config = { shape: { kind: 'sliding', size: 1, slide: 1, offset: 0 }, lateness: 1, discarding: false, lateOutput: false, inPlace: false };
+    const outputs = [true, false].map((general) => {
+      const a = startWith(c, general, { start: 0, end: 63 });
+      feed(a, [{ kind: 'batch', records: [{ key: 'c', ts: -2, v: 1 }] }, { kind: 'wm', ts: -2 }]);
+      const b = startWith(c, general, { start: 64, end: 127 });
+      const merged = start(c, general);
+      merged.engine.restore([a, b].map((r) => deserialize(serialize(r.engine.snapshot().toData())) as WindowOperatorCheckpoint));
+      finish(merged, [{ kind: 'batch', records: [{ key: 'a', ts: -2, v: 2 }] }, { kind: 'batch', records: [{ key: 'c', ts: -2, v: 3 }] }]);
+      return merged.results.map(([w]) => `${w.key}[${w.start},${w.end}) ${w.value.count}/${w.value.sum} ${w.pane.timing}${w.pane.index}${w.pane.isLast ? ' last' : ''}`);
+    });
+    expect(outputs[0]).toEqual(['a[-2,-1) 1/2 ON_TIME0 last', 'c[-2,-1) 2/4 ON_TIME1 last']);
+    expect([...outputs[1]].sort()).toEqual(outputs[0]); // within one firing, the sliced engine's key order is the slice's
   });
 
   it('the general engine refuses the sliced engine’s snapshot with a typed error', () => {

@@ -513,16 +513,19 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
   /**
    * Loads snapshots (before any input): this engine's, or the general
    * engine's for tumbling windows. Several parts (merged savepoints of former
-   * instances) each bring the keys of their key groups; a window that fired in
-   * some parts only fires ON_TIME later for the others' keys.
+   * instances) each bring the keys of their key groups. The restored
+   * watermark is the smallest of the parts'; a window whose end it has not
+   * reached fires ON_TIME later, except for the keys of parts that had fired it
+   * already (as the general engine, whose fired (key, window) states keep no
+   * timer) — until a new record of such a key arrives.
    */
   restore(parts: readonly (SliceCheckpoint | WindowCheckpoint)[]): void {
     if (parts.length === 0) return;
     checkRestoredCoverage(this.name, parts, this.keyGroups, this.maxParallelism);
     this.watermark = restoredWatermark(parts.map((p) => p.watermark), this.watermark);
     const owned = (key: unknown): boolean => inKeyGroupRange(this.keyGroups, keyGroupOf(key, this.maxParallelism));
-    /** Per window start: whether every part fired it, and the keys of parts that did. */
-    const firing = new Map<Timestamp, { unfired: boolean; firedKeys: Set<number> }>();
+    /** Per window start: the keys whose ON_TIME pane already fired (in parts that had fired the window). */
+    const firedKeys = new Map<Timestamp, Set<number>>();
     for (const part of parts) {
       if ((part.maxParallelism ?? DEFAULT_MAX_PARALLELISM) !== this.maxParallelism) {
         throw new InvalidArgumentError(this.name, 'maxParallelism', `${part.maxParallelism ?? DEFAULT_MAX_PARALLELISM} (the snapshot's number of key groups)`, this.maxParallelism);
@@ -535,7 +538,7 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
       for (const s of data.slices) {
         let slice = this.slices.get(s.start);
         if (slice === undefined) {
-          slice = { start: s.start, expiry: this.cleanupOf(s.start), accs: [], keys: [], shared: false, owned: undefined };
+          slice = { start: s.start, expiry: this.cleanupOf(s.start), accs: byKeyId<ACC>(this.keys.size + s.keys.length), keys: [], shared: false, owned: undefined };
           this.slices.set(s.start, slice);
           insertSorted(this.sliceList, slice);
         }
@@ -555,22 +558,20 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
           w.panes ??= [];
           for (const [key, p] of pw.panes) if (owned(key)) w.panes[this.keys.intern(key as K)] = p;
         }
-        let f = firing.get(pw.start);
-        if (f === undefined) firing.set(pw.start, (f = { unfired: false, firedKeys: new Set() }));
-        const skipped = (pw.skip ?? []).filter(owned).map((k) => this.keys.intern(k as K));
-        if (!pw.fired) {
-          f.unfired = true;
-          for (const id of skipped) f.firedKeys.add(id);
+        let fired = firedKeys.get(pw.start);
+        if (fired === undefined) firedKeys.set(pw.start, (fired = new Set()));
+        if (pw.fired) {
+          for (let j = 0, a = pw.start; j < this.span; j++, a += this.slide) for (const id of partKeys.get(a) ?? []) fired.add(id);
         } else {
-          for (let j = 0, a = pw.start; j < this.span; j++, a += this.slide) for (const id of partKeys.get(a) ?? []) f.firedKeys.add(id);
+          for (const k of pw.skip ?? []) if (owned(k)) fired.add(this.keys.intern(k as K));
         }
       }
     }
-    for (const [start, f] of firing) {
+    for (const [start, fired] of firedKeys) {
       const w = this.windows.get(start)!;
-      w.fired = !f.unfired;
-      if (f.unfired && f.firedKeys.size > 0) {
-        w.skip = f.firedKeys;
+      w.fired = w.fireAt <= this.watermark;
+      if (!w.fired && fired.size > 0) {
+        w.skip = fired;
         this.skips++;
       }
     }

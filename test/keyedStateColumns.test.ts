@@ -148,7 +148,8 @@ describe('toColumns()', () => {
   it('writes one flat column per field and key group, leaving out what every cell shares', () => {
     const clocks = { processing: 1_700_000_000_000, event: 0 };
     const backend = clocked(clocks);
-    const d = valueState('v', 0);
+    // with a TTL, so that writes carry access times (without one they are 0: no clock is read)
+    const d = valueState('v', 0, { ttl: { ttl: 3_600_000 } });
     for (let i = 0; i < 1000; i++) {
       if (i % 100 === 0) clocks.processing += 7;
       backend.value(d, backend.scopeOf(`k${i}`)).update(i);

@@ -203,10 +203,6 @@ interface CallHost {
   readonly backend: HeapKeyedStateBackend;
   readonly timers: KeyedTimers;
   valueDescriptor<S>(stateName: string, defaultValue: S, o: { ttl?: StateTtlConfig } | undefined): ValueStateDescriptor<S>;
-  /** Value-state names declared with a TTL somewhere in the operator: their reads may expire values, so none is cached. */
-  readonly ttlNames: Set<string>;
-  /** The key's current actor forgets the value it caches (a write that did not go through it). */
-  forget(ck: CanonicalKey): void;
 }
 
 /** A value-state handle kept by a key, with the descriptor it was made for. */
@@ -222,27 +218,20 @@ interface KeptValueState {
  * callbacks a Promise settles through (a key runs one call at a time, so they
  * always mean the call running in its mailbox).
  *
- * It is also the handle of the first value state its calls declare (without
- * TTL): `value()` answers from the value last read or written through it, so
- * the calls of a key read their state from the object they have just touched
- * instead of from the backend. Every other write to that state — a handle of
- * the same name with another default, `ctx.state(descriptor)`, a handle kept
- * past its actor — makes the key's actor forget it; a name ever declared with
- * a TTL is never cached (a read may expire it); every write goes to the
- * backend at once, so checkpoints see what they always saw.
+ * The value-state handles it keeps (declared without TTL) are the backend's:
+ * each keeps the key's table entry and reads and writes it in place while the
+ * table allows (no copy-on-write pending for a snapshot, not replaced), so a
+ * key's calls pay no table lookup for their state, and every write still goes
+ * to the backend at once — checkpoints see what they always saw, and a write
+ * through any other handle is seen at once.
  */
-class KeyActor<K, OUT> extends LinkedMailbox<Call<K, OUT>> implements KeyScope, ValueState<unknown> {
+class KeyActor<K, OUT> extends LinkedMailbox<Call<K, OUT>> implements KeyScope {
   timerService: TimerService | undefined = undefined;
   /** The value state this key's calls declared first (without TTL): its descriptor and the backend's handle. */
   firstDescriptor: ValueStateDescriptor<unknown> | undefined = undefined;
   firstState: ValueState<unknown> | undefined = undefined;
   /** The others by name. */
   otherStates: Map<string, KeptValueState> | undefined = undefined;
-  /** Whether `cachedValue` holds the first value state's value. */
-  private valueKnown = false;
-  private cachedValue: unknown = undefined;
-  /** Set when the operator has let go of this actor: it caches nothing any more. */
-  dropped = false;
   readonly fulfilled: () => void;
   readonly rejected: (err: unknown) => void;
 
@@ -256,71 +245,6 @@ class KeyActor<K, OUT> extends LinkedMailbox<Call<K, OUT>> implements KeyScope, 
     super(handler);
     this.fulfilled = () => settled(this, undefined);
     this.rejected = (err: unknown) => settled(this, err ?? new Error('promise rejected'));
-  }
-
-  /** Whether the first value state's value may be kept here. */
-  private caches(): boolean {
-    const ttlNames = this.host.ttlNames;
-    return !this.dropped && (ttlNames.size === 0 || !ttlNames.has(this.firstDescriptor!.name));
-  }
-
-  value(): unknown {
-    if (this.valueKnown && this.caches()) return this.cachedValue;
-    const value = this.firstState!.value();
-    if (this.caches()) {
-      this.cachedValue = value;
-      this.valueKnown = true;
-    }
-    return value;
-  }
-
-  update(valueOrRecipe: unknown): void {
-    this.valueKnown = false;
-    if (this.dropped) this.host.forget(this.ck);
-    this.firstState!.update(valueOrRecipe);
-    // the backend keeps a value written directly as it is (frozen in place); a recipe's result is read back when needed
-    if (typeof valueOrRecipe !== 'function' && this.caches()) {
-      this.cachedValue = valueOrRecipe;
-      this.valueKnown = true;
-    }
-  }
-
-  clear(): void {
-    this.valueKnown = false;
-    if (this.dropped) this.host.forget(this.ck);
-    this.firstState!.clear();
-  }
-
-  /** Forgets the cached value (the state was written another way). */
-  forget(): void {
-    this.valueKnown = false;
-  }
-}
-
-/**
- * A value-state handle other than a key's actor (another name, another
- * default, a TTL'd or a descriptor's declaration): each write makes the key's
- * current actor forget the value it caches, in case it is the same state.
- */
-class ForgettingValueState<S> implements ValueState<S> {
-  constructor(
-    private readonly inner: ValueState<S>,
-    private readonly host: CallHost,
-    private readonly ck: CanonicalKey,
-  ) {}
-
-  value(): S {
-    return this.inner.value();
-  }
-
-  update(valueOrRecipe: Parameters<ValueState<S>['update']>[0]): void {
-    this.host.forget(this.ck);
-    this.inner.update(valueOrRecipe);
-  }
-
-  clear(): void {
-    this.host.forget(this.ck);
-    this.inner.clear();
   }
 }
 
@@ -380,30 +304,24 @@ class Call<K, OUT> extends Slot<OUT> implements OnTimerContext<K>, Collector<OUT
 
   getValueState<S>(stateName: string, defaultValue: S, o?: { ttl?: StateTtlConfig }): ValueState<S> {
     const actor = this.actor;
-    const host = actor.host;
     const first = actor.firstDescriptor;
     // A handle made for the same name and default, without TTL, is the one a new declaration would make.
     if (o === undefined && first !== undefined) {
       if (first.name === stateName) {
-        if (Object.is(first.defaultValue, defaultValue)) return actor as unknown as ValueState<S>;
+        if (Object.is(first.defaultValue, defaultValue)) return actor.firstState as ValueState<S>;
       } else {
         const kept = actor.otherStates?.get(stateName);
-        if (kept !== undefined && kept.descriptor.ttl === undefined && Object.is(kept.descriptor.defaultValue, defaultValue)) return kept.state as ValueState<S>;
+        if (kept !== undefined && Object.is(kept.descriptor.defaultValue, defaultValue)) return kept.state as ValueState<S>;
       }
     }
-    const descriptor = host.valueDescriptor(stateName, defaultValue, o);
-    const state = host.backend.value(descriptor, actor);
-    if (first !== undefined && first.name === stateName) return new ForgettingValueState(state, host, actor.ck);
-    if (descriptor.ttl !== undefined) return state;
+    const descriptor = actor.host.valueDescriptor(stateName, defaultValue, o);
+    const state = actor.host.backend.value(descriptor, actor);
+    if (descriptor.ttl !== undefined || (first !== undefined && first.name === stateName)) return state;
     if (first === undefined) {
       actor.firstDescriptor = descriptor as ValueStateDescriptor<unknown>;
       actor.firstState = state as ValueState<unknown>;
-      return actor as unknown as ValueState<S>;
-    }
-    // another name: it may be a key's first value state later (after this actor is dropped), so its writes make that actor forget
-    const forgetting = new ForgettingValueState(state, host, actor.ck);
-    (actor.otherStates ??= new Map()).set(stateName, { descriptor: descriptor as ValueStateDescriptor<unknown>, state: forgetting as ValueState<unknown> });
-    return forgetting;
+    } else (actor.otherStates ??= new Map()).set(stateName, { descriptor: descriptor as ValueStateDescriptor<unknown>, state: state as ValueState<unknown> });
+    return state;
   }
 
   getListState<X>(stateName: string, o: { ttl?: StateTtlConfig } = {}): ListState<X> {
@@ -423,11 +341,8 @@ class Call<K, OUT> extends Slot<OUT> implements OnTimerContext<K>, Collector<OUT
     const backend = this.actor.host.backend;
     const scope = this.actor;
     switch (d.kind) {
-      case 'value': {
-        const vd = d as ValueStateDescriptor<unknown>;
-        if (vd.ttl !== undefined) this.actor.host.ttlNames.add(vd.name);
-        return new ForgettingValueState(backend.value(vd, scope), this.actor.host, scope.ck);
-      }
+      case 'value':
+        return backend.value(d as ValueStateDescriptor<unknown>, scope);
       case 'list':
         return backend.list(d as ListStateDescriptor<unknown>, scope);
       case 'map':
@@ -724,13 +639,8 @@ export function keyedProcess<T, K, OUT>(
           return known as ValueStateDescriptor<S>;
         }
         const d = valueState(stateName, defaultValue, o ?? {});
-        if (d.ttl !== undefined) host.ttlNames.add(stateName);
         valueDescriptors.set(stateName, d as ValueStateDescriptor<unknown>);
         return d;
-      },
-      ttlNames: new Set<string>(),
-      forget(ck: CanonicalKey): void {
-        actors.get(ck)?.forget();
       },
     };
 
@@ -802,7 +712,6 @@ export function keyedProcess<T, K, OUT>(
         if (actors.size >= actorLimit) {
           for (const [k, a] of actors) {
             if (a.isBusy) continue;
-            a.dropped = true;
             actors.delete(k);
           }
           actorLimit = Math.max(ACTOR_CACHE, 2 * actors.size);

@@ -24,10 +24,21 @@ type MutableCell<V> = { value: V; touched: Timestamp; version?: number };
  */
 export interface StateEntry<V> {
   readonly key: unknown;
+  /** The table version it was made at ({@link RETIRED} once it has left the table). */
   readonly version: number;
   /** The cells by namespace (for a key with one namespace, a Map built on each access). */
   readonly cells: ReadonlyMap<Namespace, StateCell<V>>;
 }
+
+/**
+ * @internal
+ * The version of an entry that is no longer the table's entry of its key
+ * (replaced by a copy, deleted, or loaded over): below every snapshot version
+ * and below {@link CopyOnWriteStateTable.guarded} (≥ -1), so a handle that kept
+ * the entry sees at once that it may neither read nor write it any more.
+ * Snapshots never read the version of an entry they keep aside.
+ */
+export const RETIRED = -2;
 
 /**
  * @internal
@@ -40,7 +51,8 @@ export interface StateEntry<V> {
 export class TableEntry<V> implements StateEntry<V>, StateCell<V> {
   constructor(
     readonly key: unknown,
-    readonly version: number,
+    /** The table version it was made at; {@link RETIRED} once it has left the table. */
+    public version: number,
     /** The inline cell's namespace; undefined when the cells are in `more` (or, only while being filled, none). */
     public ns: Namespace | undefined,
     public value: V,
@@ -137,8 +149,23 @@ export class CopyOnWriteStateTable<V> {
   private readonly live = new Map<CanonicalKey, TableEntry<V>>();
   private version = 0;
   private readonly active: StateTableSnapshot<V>[] = [];
-  /** The highest version any active snapshot holds; -1 when none. */
-  private guarded = -1;
+  /**
+   * @internal
+   * The highest version any active snapshot holds; -1 when none. An entry
+   * with a higher version belongs to no snapshot: it may be written in place
+   * (what a handle that kept a key's entry checks before writing into it).
+   * Read it, never set it.
+   */
+  guarded = -1;
+  /**
+   * @internal
+   * The clock writes stamp cells with: none (0, no clock read) until a
+   * descriptor with a TTL is declared for the state; then that TTL's clock,
+   * for every write through any handle (see HeapKeyedStateBackend.register).
+   */
+  stampClock: 'none' | 'processing' | 'event' = 'none';
+  /** @internal Whether a write stamped 0 because no TTL was declared yet (see {@link restampUnstamped}). */
+  unstamped = false;
 
   /** Number of keys with state. */
   get size(): number {
@@ -155,8 +182,17 @@ export class CopyOnWriteStateTable<V> {
     return this.live.has(ck);
   }
 
-  /** Writes (key, namespace) → value. */
-  set(ck: CanonicalKey, key: unknown, ns: Namespace, value: V, now: Timestamp): void {
+  /** The live entry of a key, if any (@internal: for handles that keep their key's entry; never mutate it). */
+  entryOf(ck: CanonicalKey): TableEntry<V> | undefined {
+    return this.live.get(ck);
+  }
+
+  /**
+   * Writes (key, namespace) → value; returns the key's entry, which — while
+   * its version stays above {@link guarded} and it holds the namespace inline —
+   * the next write of the same cell may update in place without a lookup.
+   */
+  set(ck: CanonicalKey, key: unknown, ns: Namespace, value: V, now: Timestamp): TableEntry<V> {
     const entry = this.writable(ck, key);
     const more = entry.more;
     if (more === undefined) {
@@ -164,7 +200,7 @@ export class CopyOnWriteStateTable<V> {
         entry.ns = ns;
         entry.value = value;
         entry.touched = now;
-        return;
+        return entry;
       }
       // a second namespace: the cells move into a Map (the inline cell belongs to no snapshot: the entry is writable)
       entry.more = new Map<Namespace, MutableCell<V>>([
@@ -173,7 +209,7 @@ export class CopyOnWriteStateTable<V> {
       ]);
       entry.ns = undefined;
       entry.value = undefined as V;
-      return;
+      return entry;
     }
     const cell = more.get(ns);
     // A cell created after the newest active snapshot belongs to no snapshot: update it in place.
@@ -181,6 +217,7 @@ export class CopyOnWriteStateTable<V> {
       cell.value = value;
       cell.touched = now;
     } else more.set(ns, { value, touched: now, version: this.version });
+    return entry;
   }
 
   /** Refreshes the access time of a cell (TTL on read) without changing its value. */
@@ -192,6 +229,19 @@ export class CopyOnWriteStateTable<V> {
     else entry.more.set(ns, { value: cell.value, touched: now, version: this.version });
   }
 
+  /**
+   * @internal
+   * Stamps `now` on every cell written without an access time (0) while no
+   * TTL was declared: a TTL declared later counts from its declaration.
+   */
+  restampUnstamped(now: Timestamp): void {
+    if (!this.unstamped) return;
+    this.unstamped = false;
+    const zero: [CanonicalKey, Namespace][] = [];
+    for (const [ck, entry] of this.live) entry.forEachCell((ns, cell) => void (cell.touched === 0 && zero.push([ck, ns])));
+    for (const [ck, ns] of zero) this.touch(ck, ns, now);
+  }
+
   /** Removes (key, namespace); the key's entry goes when its last namespace does. */
   delete(ck: CanonicalKey, ns: Namespace): boolean {
     const current = this.live.get(ck);
@@ -200,11 +250,15 @@ export class CopyOnWriteStateTable<V> {
       // its only cell: the entry goes (a snapshot that holds it keeps it)
       this.retire(ck, current);
       this.live.delete(ck);
+      current.version = RETIRED;
       return true;
     }
     const entry = this.writable(ck, current.key);
     entry.more!.delete(ns);
-    if (entry.more!.size === 0) this.live.delete(ck);
+    if (entry.more!.size === 0) {
+      this.live.delete(ck);
+      entry.version = RETIRED;
+    }
     return true;
   }
 
@@ -235,14 +289,14 @@ export class CopyOnWriteStateTable<V> {
 
   /** @internal Loads a key with one cell (restore), replacing its entry. */
   loadCell(ck: CanonicalKey, key: unknown, ns: Namespace, value: V, touched: Timestamp): void {
-    if (this.guarded >= 0) this.retire(ck, this.live.get(ck));
+    this.replaced(ck);
     this.live.set(ck, new TableEntry<V>(key, this.version, ns, value, touched, undefined));
   }
 
   /** @internal Loads a key with its cells (restore), replacing its entry. */
   loadCells(ck: CanonicalKey, key: unknown, cells: readonly (readonly [Namespace, V, Timestamp])[]): void {
     if (cells.length === 1) return this.loadCell(ck, key, cells[0][0], cells[0][1], cells[0][2]);
-    if (this.guarded >= 0) this.retire(ck, this.live.get(ck));
+    this.replaced(ck);
     const more = new Map<Namespace, MutableCell<V>>();
     for (const [ns, value, touched] of cells) more.set(ns, { value, touched, version: this.version });
     this.live.set(ck, new TableEntry<V>(key, this.version, undefined, undefined as V, 0, more));
@@ -274,6 +328,13 @@ export class CopyOnWriteStateTable<V> {
     const i = this.active.indexOf(snap);
     if (i >= 0) this.active.splice(i, 1);
     this.guarded = this.active.length === 0 ? -1 : Math.max(...this.active.map((s) => s.version));
+  }
+
+  /** The entry of `ck` is about to be replaced by a loaded one: snapshots keep it, handles let go of it. */
+  private replaced(ck: CanonicalKey): void {
+    const current = this.live.get(ck);
+    if (this.guarded >= 0) this.retire(ck, current);
+    if (current !== undefined) current.version = RETIRED;
   }
 
   /** Keeps the current entry of `ck` (or its absence) for every active snapshot that has not kept one yet. */
@@ -308,6 +369,8 @@ export class CopyOnWriteStateTable<V> {
       current.more === undefined ? undefined : new Map(current.more),
     );
     this.live.set(ck, copy);
+    // The snapshots keep the original (they never read its version); a handle that kept it must not write it.
+    current.version = RETIRED;
     return copy;
   }
 }

@@ -5,6 +5,7 @@ import { canonicalKey, invalidKeyReason, type CanonicalKey } from './canonicalKe
 import {
   CopyOnWriteStateTable,
   DEFAULT_NAMESPACE,
+  RETIRED,
   type Namespace,
   type StateCell,
   type StateTableSnapshot,
@@ -247,6 +248,11 @@ export class HeapKeyedStateBackend {
     readonly maxParallelism: number = DEFAULT_MAX_PARALLELISM,
   ) {}
 
+  /** @internal The operator's name in errors. */
+  get operatorName(): string {
+    return this.operator;
+  }
+
   /** The scope of a key (validated, canonicalized). */
   scopeOf(key: unknown): KeyScope {
     const reason = invalidKeyReason(key);
@@ -266,44 +272,41 @@ export class HeapKeyedStateBackend {
         existing.descriptor = descriptor;
         existing.restoredOnly = false;
       }
+      if (descriptor.ttl !== undefined && existing.table.stampClock === 'none') this.startStamping(existing.table, descriptor);
       return existing.table;
     }
     const table = new CopyOnWriteStateTable<unknown>();
     this.tables.set(descriptor.name, { descriptor, table });
+    if (descriptor.ttl !== undefined) this.startStamping(table, descriptor);
     return table;
+  }
+
+  /**
+   * A state gets its first TTL: from now on every write of it stamps the
+   * TTL's clock (also through handles declared without TTL), and the values
+   * written unstamped so far count from now.
+   */
+  private startStamping(table: CopyOnWriteStateTable<unknown>, d: StateDescriptor): void {
+    table.stampClock = d.ttl!.timeDomain === 'event' ? 'event' : 'processing';
+    table.restampUnstamped(this.now(d));
   }
 
   // ── handles ────────────────────────────────────────────────────────────
 
+  /**
+   * A value-state handle of one key (and namespace). It keeps the key's entry
+   * once it has read or written it, and reads and writes it in place while
+   * the table says it may (see {@link HeapValueState}), so a key that keeps
+   * its handle pays no table lookup per access.
+   */
   value<S>(d: ValueStateDescriptor<S>, scope: KeyScope, ns: Namespace = DEFAULT_NAMESPACE): ValueState<S> {
-    const table = this.register(d as StateDescriptor);
-    const read = (): S => {
-      const cell = this.read(d, table, scope.ck, ns);
-      return cell === undefined ? freezeState(d.defaultValue) : (cell.value as S);
-    };
-    return {
-      value: read,
-      update: (valueOrRecipe) => {
-        let next: S;
-        if (typeof valueOrRecipe === 'function') {
-          try {
-            next = produceState(read(), valueOrRecipe as (draft: Draft<S>) => void | S);
-          } catch (err) {
-            throw new UserFunctionError(`${this.operator} state '${d.name}'`, { value: read(), key: scope.key }, err);
-          }
-        } else {
-          next = freezeState(valueOrRecipe);
-        }
-        table.set(scope.ck, scope.key, ns, next, this.now(d));
-      },
-      clear: () => void table.delete(scope.ck, ns),
-    };
+    return new HeapValueState<S>(this, d, this.register(d as StateDescriptor), scope.ck, scope.key, ns);
   }
 
   list<T>(d: ListStateDescriptor<T>, scope: KeyScope, ns: Namespace = DEFAULT_NAMESPACE): ListState<T> {
     const table = this.register(d as StateDescriptor);
     const read = (): readonly T[] => (this.read(d, table, scope.ck, ns)?.value as readonly T[] | undefined) ?? EMPTY;
-    const write = (values: readonly T[]) => table.set(scope.ck, scope.key, ns, Object.freeze(values.slice()), this.now(d));
+    const write = (values: readonly T[]) => table.set(scope.ck, scope.key, ns, Object.freeze(values.slice()), this.stamp(d, table));
     return {
       get: read,
       add: (value) => write([...read(), freezeState(value)]),
@@ -337,7 +340,7 @@ export class HeapKeyedStateBackend {
       return result;
     };
     const put = (userKey: UK, value: UV) =>
-      table.set(scope.ck, scope.key, cellNs(userKey), Object.freeze([freezeState(userKey), freezeState(value)] as const), this.now(d));
+      table.set(scope.ck, scope.key, cellNs(userKey), Object.freeze([freezeState(userKey), freezeState(value)] as const), this.stamp(d, table));
     return {
       get: (userKey) => readEntry(userKey)?.[1],
       put,
@@ -379,7 +382,7 @@ export class HeapKeyedStateBackend {
         } catch (err) {
           throw new UserFunctionError(`${this.operator} reducing state '${d.name}'`, { value, key: scope.key }, err);
         }
-        table.set(scope.ck, scope.key, ns, freezeState(next), this.now(desc));
+        table.set(scope.ck, scope.key, ns, freezeState(next), this.stamp(desc, table));
       },
       clear: () => void table.delete(scope.ck, ns),
     };
@@ -401,7 +404,7 @@ export class HeapKeyedStateBackend {
         } catch (err) {
           throw new UserFunctionError(`${this.operator} aggregating state '${d.name}'`, { value, key: scope.key }, err);
         }
-        table.set(scope.ck, scope.key, ns, freezeState(next), this.now(d));
+        table.set(scope.ck, scope.key, ns, freezeState(next), this.stamp(d, table));
       },
       clear: () => void table.delete(scope.ck, ns),
     };
@@ -422,16 +425,36 @@ export class HeapKeyedStateBackend {
 
   // ── TTL ────────────────────────────────────────────────────────────────
 
-  private now(d: StateDescriptor): Timestamp {
+  /** @internal The time on the TTL clock of `d` (which must have a TTL). */
+  now(d: StateDescriptor): Timestamp {
     return d.ttl?.timeDomain === 'event' ? this.clocks.eventTime() : this.clocks.processingTime();
+  }
+
+  /**
+   * The access time a write of `d` records: its TTL clock's time (the TTL
+   * declared first for the state, when `d` has none), or 0 — without reading
+   * any clock — while no TTL was declared for the state.
+   */
+  private stamp(d: StateDescriptor, table: CopyOnWriteStateTable<unknown>): Timestamp {
+    return d.ttl !== undefined ? this.now(d) : this.stampOf(table);
+  }
+
+  /** @internal The access time a write without its own TTL records in `table` (see {@link stamp}). */
+  stampOf(table: CopyOnWriteStateTable<unknown>): Timestamp {
+    const clock = table.stampClock;
+    if (clock === 'none') {
+      table.unstamped = true;
+      return 0;
+    }
+    return clock === 'event' ? this.clocks.eventTime() : this.clocks.processingTime();
   }
 
   private expired(d: StateDescriptor, cell: StateCell<unknown>): boolean {
     return d.ttl !== undefined && cell.touched + d.ttl.ttl <= this.now(d);
   }
 
-  /** Reads a cell: expired values are removed and never returned; reads refresh TTL when configured. */
-  private read(d: StateDescriptor, table: CopyOnWriteStateTable<unknown>, ck: CanonicalKey, ns: Namespace): StateCell<unknown> | undefined {
+  /** @internal Reads a cell: expired values are removed and never returned; reads refresh TTL when configured. */
+  read(d: StateDescriptor, table: CopyOnWriteStateTable<unknown>, ck: CanonicalKey, ns: Namespace): StateCell<unknown> | undefined {
     const cell = table.getCell(ck, ns);
     if (d.ttl === undefined) return cell;
     this.cleanupIncrementally(d, table);
@@ -568,3 +591,87 @@ function loadColumns(table: CopyOnWriteStateTable<unknown>, g: KeyGroupColumns, 
 }
 
 const EMPTY: readonly never[] = Object.freeze([]);
+
+/**
+ * The value-state handle of one key (and namespace) of a
+ * {@link HeapKeyedStateBackend}.
+ *
+ * It keeps the key's table entry (`entry`) once an access has found it with
+ * the cell inline, and then skips the table's lookup:
+ * - a read without TTL returns `entry.value` while the entry is still the
+ *   table's (its version is not {@link RETIRED}: a copy-on-write copy, a
+ *   delete or a restore retires the entry it replaces) and holds the cell;
+ * - a write goes into the entry in place while it also belongs to no
+ *   snapshot (its version is above the table's `guarded`, the newest active
+ *   snapshot's version); the first write after a snapshot therefore takes
+ *   the table's path, which copies the entry for that snapshot and hands
+ *   back the copy to keep.
+ * Every write of the cell, through any handle, lands in the table's entry,
+ * so what the handle reads is always the table's value. A descriptor without
+ * TTL never reads a clock; with TTL, writes are stamped and reads go through
+ * the backend's expiry, cleanup and refresh as before.
+ */
+class HeapValueState<S> implements ValueState<S> {
+  /** The key's entry as last found (with this cell inline), or undefined. */
+  private entry: TableEntry<unknown> | undefined = undefined;
+  private readonly hasTtl: boolean;
+
+  constructor(
+    private readonly backend: HeapKeyedStateBackend,
+    private readonly d: ValueStateDescriptor<S>,
+    private readonly table: CopyOnWriteStateTable<unknown>,
+    private readonly ck: CanonicalKey,
+    private readonly key: unknown,
+    private readonly ns: Namespace,
+  ) {
+    this.hasTtl = d.ttl !== undefined;
+  }
+
+  value(): S {
+    if (!this.hasTtl) {
+      let e = this.entry;
+      if (e === undefined || e.version === RETIRED) {
+        e = this.table.entryOf(this.ck);
+        if (e === undefined) {
+          this.entry = undefined;
+          return freezeState(this.d.defaultValue);
+        }
+        this.entry = e;
+      }
+      if (e.more === undefined) return e.ns === this.ns ? (e.value as S) : freezeState(this.d.defaultValue);
+      const cell = e.more.get(this.ns);
+      return cell === undefined ? freezeState(this.d.defaultValue) : (cell.value as S);
+    }
+    const cell = this.backend.read(this.d as StateDescriptor, this.table, this.ck, this.ns);
+    return cell === undefined ? freezeState(this.d.defaultValue) : (cell.value as S);
+  }
+
+  update(valueOrRecipe: S | ((draft: Draft<S>) => void | S)): void {
+    let next: S;
+    if (typeof valueOrRecipe === 'function') {
+      const base = this.value();
+      try {
+        next = produceState(base, valueOrRecipe as (draft: Draft<S>) => void | S);
+      } catch (err) {
+        throw new UserFunctionError(`${this.backend.operatorName} state '${this.d.name}'`, { value: this.value(), key: this.key }, err);
+      }
+    } else next = freezeState(valueOrRecipe);
+    const table = this.table;
+    // no clock unless the state has a TTL (its own, or one declared for the state elsewhere)
+    let touched = 0;
+    if (this.hasTtl) touched = this.backend.now(this.d as StateDescriptor);
+    else if (table.stampClock !== 'none') touched = this.backend.stampOf(table);
+    else table.unstamped = true;
+    const e = this.entry;
+    if (e !== undefined && e.version > table.guarded && e.more === undefined && e.ns === this.ns) {
+      e.value = next;
+      e.touched = touched;
+      return;
+    }
+    this.entry = table.set(this.ck, this.key, this.ns, next, touched);
+  }
+
+  clear(): void {
+    this.table.delete(this.ck, this.ns);
+  }
+}

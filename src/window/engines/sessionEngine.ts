@@ -878,7 +878,12 @@ class SessionEngine implements WindowEngineLike {
     this.globalsSavedEpoch[keyId] = this.epoch;
   }
 
-  /** O(1): the state is copied lazily, one session at a time, when it is about to change. */
+  /**
+   * O(1): the state is copied lazily, one session at a time, when it is about
+   * to change. At most MAX_OPEN_SNAPSHOTS are open (not yet turned into data)
+   * at once; opening one more turns the oldest into data now, O(state), on
+   * the record path (only when checkpoints are taken faster than written).
+   */
   snapshot(): { toData(): WindowCheckpoint; watermark: Timestamp } {
     const snap: OpenSnapshot = {
       epoch: ++this.epoch,

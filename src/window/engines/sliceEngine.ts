@@ -517,7 +517,11 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
    * watermark is the smallest of the parts'; a window whose end it has not
    * reached fires ON_TIME later, except for the keys of parts that had fired it
    * already (as the general engine, whose fired (key, window) states keep no
-   * timer) — until a new record of such a key arrives.
+   * timer) — until a new record of such a key arrives. Parts are meant to
+   * come from instances stopped at one input position, hence at one watermark
+   * (see `restoredWatermark`); if one part had already cleared a window the
+   * others still hold, that part's keys lose their old contents of it in the
+   * general engine but keep them in the shared slices here.
    */
   restore(parts: readonly (SliceCheckpoint | WindowCheckpoint)[]): void {
     if (parts.length === 0) return;

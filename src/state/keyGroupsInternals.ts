@@ -6,7 +6,7 @@
  * and restored data that may come from several former instances.
  */
 import { describeValue, InvalidArgumentError, StreamLiteError, type RecordDescription } from '../core/errors';
-import { allKeyGroups, checkMaxParallelism, inKeyGroupRange, keyGroupOf, type KeyGroupRange } from './keyGroups';
+import { allKeyGroups, checkMaxParallelism, DEFAULT_MAX_PARALLELISM, inKeyGroupRange, keyGroupOf, type KeyGroupRange } from './keyGroups';
 
 /**
  * @internal
@@ -96,4 +96,31 @@ export function checkRestoredCoverage(
     `the restored snapshots hold key groups ${ranges.map((r) => `[${r.start}, ${r.end}]`).join(' ')}, which do not cover this instance's ` +
       `key groups [${range.start}, ${range.end}] (group ${next} is missing): restore the savepoints of every former instance`,
   );
+}
+
+/**
+ * @internal
+ * The start every keyed window engine's restore shares: the parts must cover
+ * this instance's key groups and count as many key groups as it does; gives
+ * the restored watermark (the smallest of the parts') and the test for keys
+ * this instance owns.
+ */
+export function beginRestore(
+  operator: string,
+  parts: readonly { readonly keyGroups?: KeyGroupRange; readonly maxParallelism?: number; readonly watermark: number }[],
+  range: KeyGroupRange,
+  maxParallelism: number,
+  currentWatermark: number,
+): { readonly watermark: number; readonly owned: (key: unknown) => boolean } {
+  checkRestoredCoverage(operator, parts, range, maxParallelism);
+  for (const p of parts) {
+    const snapshotGroups = p.maxParallelism ?? DEFAULT_MAX_PARALLELISM;
+    if (snapshotGroups !== maxParallelism) {
+      throw new InvalidArgumentError(operator, 'maxParallelism', `${snapshotGroups} (the snapshot's number of key groups)`, maxParallelism);
+    }
+  }
+  return {
+    watermark: restoredWatermark(parts.map((p) => p.watermark), currentWatermark),
+    owned: (key) => inKeyGroupRange(range, keyGroupOf(key, maxParallelism)),
+  };
 }

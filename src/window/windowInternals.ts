@@ -17,8 +17,8 @@ import { BUILTIN_EVENT_TIME_TRIGGERS } from './triggers/eventTimeTrigger';
 import type { Collector } from '../operators/process';
 import type { OutputTag } from '../route/OutputTag';
 import { KeyInterner } from '../state/KeyInterner';
-import { DEFAULT_MAX_PARALLELISM, inKeyGroupRange, keyGroupOf, type KeyGroupRange } from '../state/keyGroups';
-import { checkKeyGroupsOption, checkKeyInKeyGroups, checkRestoredCoverage, restoredParts, restoredWatermark } from '../state/keyGroupsInternals';
+import { DEFAULT_MAX_PARALLELISM, type KeyGroupRange } from '../state/keyGroups';
+import { beginRestore, checkKeyGroupsOption, checkKeyInKeyGroups, restoredParts } from '../state/keyGroupsInternals';
 import { EventTimeScheduler } from '../time/EventTimeScheduler';
 import { TimerQueue } from '../time/TimerQueue';
 import type { AccumulationMode } from './AccumulationMode';
@@ -942,14 +942,10 @@ class WindowEngine<T, K, ACC, R, OUT> implements WindowEngineLike {
         throw new StreamLiteError(this.name, 'this snapshot was written by the sliced window engine (tumbling or sliding windows with an aggregate and the default trigger) and cannot be restored into windows with another trigger, evictor, mode or function: restore it with the window configuration it was taken with');
       }
     }
-    checkRestoredCoverage(this.name, parts, this.keyGroups, this.maxParallelism);
-    this.currentWatermark = restoredWatermark(parts.map((p) => p.watermark), this.currentWatermark);
+    const { watermark, owned } = beginRestore(this.name, parts, this.keyGroups, this.maxParallelism, this.currentWatermark);
+    this.currentWatermark = watermark;
     this.eventTime.setClock(this.currentWatermark);
-    const owned = (key: unknown): boolean => inKeyGroupRange(this.keyGroups, keyGroupOf(key, this.maxParallelism));
     for (const data of parts as readonly WindowCheckpoint[]) {
-      if ((data.maxParallelism ?? DEFAULT_MAX_PARALLELISM) !== this.maxParallelism) {
-        throw new InvalidArgumentError(this.name, 'maxParallelism', `${data.maxParallelism ?? DEFAULT_MAX_PARALLELISM} (the snapshot's number of key groups)`, this.maxParallelism);
-      }
       const states = data.states.map((s) => {
         if (!owned(s.key)) return undefined;
         const keyId = this.keys.intern(s.key as K);

@@ -1,13 +1,13 @@
 import { asyncScheduler, type SchedulerLike, type Subscriber } from 'rxjs';
 import type { Element, RecordBatch } from '../../core/Element';
-import { InvalidArgumentError, MissingTimestampError, NotKeyedError, StreamLiteError, UserFunctionError } from '../../core/errors';
+import { MissingTimestampError, NotKeyedError, StreamLiteError, UserFunctionError } from '../../core/errors';
 import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP } from '../../core/time';
 import type { Duration, Timestamp } from '../../core/types';
 import type { AggregateFunction } from '../../operators/AggregateFunction';
 import { keepResident } from '../../core/resident';
 import { KeyInterner } from '../../state/KeyInterner';
-import { DEFAULT_MAX_PARALLELISM, inKeyGroupRange, keyGroupOf, type KeyGroupRange } from '../../state/keyGroups';
-import { checkKeyGroupsOption, checkKeyInKeyGroups, checkRestoredCoverage, restoredWatermark } from '../../state/keyGroupsInternals';
+import { DEFAULT_MAX_PARALLELISM, type KeyGroupRange } from '../../state/keyGroups';
+import { beginRestore, checkKeyGroupsOption, checkKeyInKeyGroups } from '../../state/keyGroupsInternals';
 import type { PaneInfo, PaneTiming } from '../PaneInfo';
 import type { TimeWindow } from '../TimeWindow';
 import type { Trigger } from '../Trigger';
@@ -965,13 +965,9 @@ class SessionEngine implements WindowEngineLike {
 
   restore(parts: readonly WindowCheckpoint[]): void {
     if (parts.length === 0) return;
-    checkRestoredCoverage(this.name, parts, this.keyGroups, this.maxParallelism);
-    this.currentWatermark = restoredWatermark(parts.map((p) => p.watermark), this.currentWatermark);
-    const owned = (key: unknown): boolean => inKeyGroupRange(this.keyGroups, keyGroupOf(key, this.maxParallelism));
+    const { watermark, owned } = beginRestore(this.name, parts, this.keyGroups, this.maxParallelism, this.currentWatermark);
+    this.currentWatermark = watermark;
     for (const data of parts) {
-      if ((data.maxParallelism ?? DEFAULT_MAX_PARALLELISM) !== this.maxParallelism) {
-        throw new InvalidArgumentError(this.name, 'maxParallelism', `${data.maxParallelism ?? DEFAULT_MAX_PARALLELISM} (the snapshot's number of key groups)`, this.maxParallelism);
-      }
       const slots = data.states.map((d) => {
         if (!owned(d.key)) return -1;
         if (d.elements != null || d.eventTimers.length > 1 || d.processingTimers.length > 0 || (d.triggerState != null && d.triggerState.length > 0) || d.lastEmitted != null || (d.retractions != null && d.retractions.length > 0)) {

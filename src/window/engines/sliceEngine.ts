@@ -6,8 +6,8 @@ import type { Duration, Timestamp } from '../../core/types';
 import { keepResident } from '../../core/resident';
 import type { AggregateFunction } from '../../operators/AggregateFunction';
 import { KeyInterner } from '../../state/KeyInterner';
-import { DEFAULT_MAX_PARALLELISM, inKeyGroupRange, keyGroupOf, type KeyGroupRange } from '../../state/keyGroups';
-import { checkKeyGroupsOption, checkKeyInKeyGroups, checkRestoredCoverage, restoredWatermark } from '../../state/keyGroupsInternals';
+import { DEFAULT_MAX_PARALLELISM, type KeyGroupRange } from '../../state/keyGroups';
+import { beginRestore, checkKeyGroupsOption, checkKeyInKeyGroups } from '../../state/keyGroupsInternals';
 import type { PaneInfo, PaneTiming } from '../PaneInfo';
 import { BUILTIN_EVENT_TIME_TRIGGERS } from '../triggers/eventTimeTrigger';
 import type { Trigger } from '../Trigger';
@@ -525,15 +525,11 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
    */
   restore(parts: readonly (SliceCheckpoint | WindowCheckpoint)[]): void {
     if (parts.length === 0) return;
-    checkRestoredCoverage(this.name, parts, this.keyGroups, this.maxParallelism);
-    this.watermark = restoredWatermark(parts.map((p) => p.watermark), this.watermark);
-    const owned = (key: unknown): boolean => inKeyGroupRange(this.keyGroups, keyGroupOf(key, this.maxParallelism));
+    const { watermark, owned } = beginRestore(this.name, parts, this.keyGroups, this.maxParallelism, this.watermark);
+    this.watermark = watermark;
     /** Per window start: the keys whose ON_TIME pane already fired (in parts that had fired the window). */
     const firedKeys = new Map<Timestamp, Set<number>>();
     for (const part of parts) {
-      if ((part.maxParallelism ?? DEFAULT_MAX_PARALLELISM) !== this.maxParallelism) {
-        throw new InvalidArgumentError(this.name, 'maxParallelism', `${part.maxParallelism ?? DEFAULT_MAX_PARALLELISM} (the snapshot's number of key groups)`, this.maxParallelism);
-      }
       const data = 'kind' in part && part.kind === 'slices' ? part : this.fromGeneral(part as WindowCheckpoint);
       if (data.size !== this.size || data.slide !== this.slide || data.offset !== this.offset) {
         throw new InvalidArgumentError(this.name, 'window', `windows of size ${data.size}, slide ${data.slide}, offset ${data.offset} (the snapshot's)`, `size ${this.size}, slide ${this.slide}, offset ${this.offset}`);

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { from, lastValueFrom, toArray, type Observable } from 'rxjs';
 import {
   aggregatingState,
+  type AggregateFunction,
   avg,
   collect,
   END_OF_INPUT,
@@ -166,6 +167,32 @@ describe('state through the context', () => {
       ),
     );
     expect(out[2]).toEqual({ stats: { count: 3, last: 6 }, all: [4, 8, 6], parity: { four: 8, two: 6 }, max: 8, mean: 6 });
+  });
+
+  it('takes an in-place aggregate function (copyAccumulator) in aggregating state: it works on copies, the stored accumulator stays as it was', async () => {
+    const averageInPlace: AggregateFunction<number, { sum: number; n: number }, number> = {
+      createAccumulator: () => ({ sum: 0, n: 0 }),
+      add: (v, acc) => ((acc.sum += v), acc.n++, acc),
+      getResult: (acc) => acc.sum / acc.n,
+      merge: (a, b) => ((a.sum += b.sum), (a.n += b.n), a),
+      copyAccumulator: (acc) => ({ ...acc }),
+    };
+    const meanOf = aggregatingState('mean', averageInPlace);
+    const out = await collect(
+      keyedInput([
+        [
+          [4, 'k'],
+          [8, 'k'],
+          [6, 'k'],
+        ],
+      ]).pipe(
+        keyedProcess<number, string, number>((v, ctx, o) => {
+          ctx.state(meanOf).add(v);
+          o.collect(ctx.state(meanOf).get()!);
+        }),
+      ),
+    );
+    expect(out).toEqual([4, 6, 6]);
   });
 
   it('hands user code frozen values: mutating them throws, and the state is unchanged', async () => {

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../core/errors';
-import type { AggregateFunction } from '../operators/AggregateFunction';
+import { immutableAggregate, type AggregateFunction } from '../operators/AggregateFunction';
 import { checkTtl, type StateTtlConfig } from './StateTtlConfig';
 
 interface DescriptorBase {
@@ -92,5 +92,6 @@ export function aggregatingState<IN, ACC, OUT>(
   if (aggregate == null || typeof aggregate.add !== 'function' || typeof aggregate.createAccumulator !== 'function' || typeof aggregate.getResult !== 'function') {
     throw new InvalidArgumentError('aggregatingState', 'aggregate', 'an AggregateFunction', aggregate);
   }
-  return { kind: 'aggregating', name, aggregate, ttl: options.ttl };
+  // State shares accumulators with snapshots (copy-on-write by entry): an in-place function works on copies here.
+  return { kind: 'aggregating', name, aggregate: immutableAggregate(aggregate), ttl: options.ttl };
 }

@@ -11,10 +11,13 @@
  * the live table (copy-on-write), so an in-place change would leak into a
  * snapshot. To update accumulators in place — no allocation per record, as a
  * hand-written loop does — give `copyAccumulator`: `add` may then change its
- * accumulator and return it, and `merge` may change and return `a`. The engine
- * copies an accumulator before changing one a snapshot still holds
- * (copy-on-write), and hands `getResult` a copy, so emitted results never
- * change afterwards.
+ * accumulator and return it, and `merge` may change and return `a`. The
+ * sliced window engine (tumbling and sliding windows with the default trigger)
+ * then updates accumulators in place: it copies one before changing it while a
+ * snapshot still holds it (copy-on-write), and hands `getResult` a copy while
+ * the accumulator can still change, so it never changes a result it emitted.
+ * Everywhere else (session and general window engines, aggregating state) the
+ * function works on copies: correct, one copy per `add`.
  *
  * @example
  * const average: AggregateFunction<number, [number, number], number> = {

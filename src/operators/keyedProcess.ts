@@ -5,6 +5,7 @@ import type { ControlElement, Element, KeyedElement } from '../core/Element';
 import { recordBatch, sideOutputBatch } from '../core/elementFactories';
 import { InvalidArgumentError, InvalidKeyError, InvalidTimestampError, NotKeyedError, StreamLiteError, UserFunctionError } from '../core/errors';
 import { isValidTimestamp, MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP } from '../core/time';
+import { keepResident } from '../core/resident';
 import type { Timestamp } from '../core/types';
 import type { OutputTag } from '../route/OutputTag';
 import { canonicalKey, invalidKeyReason, type CanonicalKey } from '../state/canonicalKey';
@@ -384,6 +385,35 @@ class Call<K, OUT> extends Slot<OUT> implements OnTimerContext<K>, Collector<OUT
 /** Idle actors kept for reuse (their handles and callbacks) before the idle ones are dropped. */
 const ACTOR_CACHE = 16_384;
 
+/**
+ * The idle instances `keepResident` keeps (see src/core/resident.ts): a key's
+ * actor with a value-state handle that has written its entry, in a backend of
+ * its own, and a call of it. Without them every short-lived pipeline's
+ * actors, calls, handles and table entries die at the next full GC, their
+ * hidden classes with them, and the next pipeline's record path deoptimizes
+ * ("weak objects") and runs unoptimized until V8 optimizes it again.
+ */
+function keepResidents(): void {
+  keepResident(KeyActor, () => {
+    const backend = new HeapKeyedStateBackend('resident', { processingTime: () => 0, eventTime: () => MIN_WATERMARK });
+    const host: CallHost = {
+      name: 'resident',
+      watermark: MIN_WATERMARK,
+      watermarkClock: () => MIN_WATERMARK,
+      backend,
+      timers: undefined as unknown as KeyedTimers,
+      valueDescriptor: (stateName, defaultValue, o) => valueState(stateName, defaultValue, o ?? {}),
+    };
+    const actor = new KeyActor<unknown, unknown>(host, 'resident', 'resident', { run() {}, idle() {} }, () => undefined);
+    const d = valueState('resident', 0);
+    actor.firstDescriptor = d as ValueStateDescriptor<unknown>;
+    actor.firstState = backend.value(d, actor) as ValueState<unknown>;
+    actor.firstState.update(actor.firstState.value());
+    keepResident(Call, () => new Call<unknown, unknown>(actor, recordBatch([0], [0], ['resident']), 0, undefined));
+    return actor;
+  });
+}
+
 /** `Promise.prototype.then` of this realm: a Promise with it settles once, so a key's shared callbacks can follow it. */
 const promiseThen = Promise.prototype.then;
 const RESOLVED = Promise.resolve();
@@ -451,6 +481,7 @@ export function keyedProcess<T, K, OUT>(
   const partitioned = options.keyGroups !== undefined;
 
   return operate<KeyedElement<T, K>, Element<OUT>>((source, out) => {
+    keepResidents();
     let ended = false;
     let failed = false;
     const eventTime = new EventTimeScheduler();

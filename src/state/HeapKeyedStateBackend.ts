@@ -85,7 +85,11 @@ export interface KeyGroupColumns {
   readonly namespaces?: readonly Namespace[];
   /** Each cell's value. */
   readonly values: readonly unknown[];
-  /** Each cell's last access time, less `touchedBase` when that is present (then every time is a safe integer). */
+  /**
+   * Each cell's last access time, less `touchedBase` when that is present
+   * (then every time is a safe integer); 0 for a state no TTL was declared for
+   * (its writes read no clock).
+   */
   readonly touched: readonly number[];
   /** Subtracted from every last-access time (small numbers are shorter in msgpack). */
   readonly touchedBase?: number;

@@ -23,7 +23,8 @@
  *
  * The SVG depends on the JSON (and the date and label) only: same input, same bytes.
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 /** One entry of the JSON's `runs`, as far as the chart reads it. */
 export interface ChartRun {
@@ -499,6 +500,7 @@ export function main(argv: readonly string[]): void {
   const report = mergeReports(inputs.map((f) => parseReport(JSON.parse(readFileSync(f, 'utf8')) as unknown)));
   const written = inputs.map((f) => statSync(f).mtime.toISOString().slice(0, 10)).sort();
   const day = date ?? report.date?.slice(0, 10) ?? written[written.length - 1];
+  mkdirSync(dirname(resolve(output)), { recursive: true });
   writeFileSync(output, renderChart(report, { date: day, label }));
   console.log(`wrote ${output} (from ${inputs.join(', ')}: ${report.runs.length} runs, dated ${day})`);
   if (markdown) console.log(`\n${markdownTable(report)}\n\n${markdownPanel(report)}`);

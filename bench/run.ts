@@ -29,7 +29,7 @@
  *   matched; a mismatch prints the checksums and exits with code 1.
  */
 import { fork } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { listOption, numberOption, parseArgs, UsageError, type ParsedArgs } from './lib/args';
 import type { ChildMessage, SingleResult, TimeResult } from './lib/protocol';
@@ -247,6 +247,7 @@ async function main(argv: readonly string[]): Promise<void> {
     `seed ${o.seed}, ${o.reps} timed reps (median), warm-up ${o.warmup}`);
   console.log(formatTable(runs));
   if (o.json !== undefined) {
+    mkdirSync(path.dirname(path.resolve(o.json)), { recursive: true });
     writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`\nwrote ${o.json}`);
   }

@@ -16,7 +16,7 @@
  * - the general engine refuses the sliced engine's snapshots with a typed error.
  */
 import fc from 'fast-check';
-import type { Subscriber } from 'rxjs';
+import { from, lastValueFrom, tap, toArray, type Subscriber } from 'rxjs';
 import {
   eventTimeTrigger,
   MetricRegistry,
@@ -29,8 +29,13 @@ import {
   type Element,
   type WindowOptions,
   type WindowResult,
+  aggregate,
+  END_OF_INPUT,
   inKeyGroupRange,
+  keyBy,
   keyGroupOf,
+  watermark,
+  window,
   MissingTimestampError,
   NO_TIMESTAMP,
   UserFunctionError,
@@ -339,6 +344,25 @@ describe('sliced window engine', () => {
     expect((error as UserFunctionError).message).toMatch(/boom/);
     expect((error as UserFunctionError).record).toEqual({ value: records[1], timestamp: 2, key: 'b' });
     expect(() => engine.processBatch(recordBatch([records[0]], [NO_TIMESTAMP], ['a']))).toThrow(MissingTimestampError);
+  });
+
+  it('keys the records itself right after keyBy: the same output as keyBy then window, and keyBy’s errors', async () => {
+    const records = Array.from({ length: 3000 }, (_, i) => ({ key: `k${(i * 7919) % 97}`, ts: i * 3 - ((i * 31) % 50), v: i % 5 }));
+    const run = (fused: boolean): Promise<unknown[]> => {
+      const keyed = from([recordBatch(records.slice(0, 1500), records.slice(0, 1500).map((r) => r.ts)), watermark(2000), recordBatch(records.slice(1500), records.slice(1500).map((r) => r.ts)), END_OF_INPUT]).pipe(
+        keyBy((r: Rec) => r.key),
+      );
+      // Anything between keyBy and window (here a pass-through) keeps them apart.
+      return lastValueFrom((fused ? keyed : keyed.pipe(tap(() => undefined))).pipe(window(tumbling<Rec>(100), { allowedLateness: 50 }), aggregate(countAndSum), toArray()));
+    };
+    expect(await run(true)).toEqual(await run(false));
+    const failing = from([recordBatch(records.slice(0, 10), records.slice(0, 10).map((r) => r.ts)), END_OF_INPUT]).pipe(
+      keyBy((r: Rec) => (r.v === 3 ? fail() : r.key)),
+      window(tumbling<Rec>(100)),
+      aggregate(countAndSum),
+    );
+    await expect(lastValueFrom(failing)).rejects.toThrow(UserFunctionError);
+    await expect(lastValueFrom(failing)).rejects.toThrow(/keyBy/);
   });
 
   it('refuses a snapshot of windows of another size', () => {

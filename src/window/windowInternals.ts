@@ -1,4 +1,4 @@
-import { asyncScheduler, type OperatorFunction, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import { asyncScheduler, type Observable, type OperatorFunction, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import type { Element, KeyedElement, RecordBatch } from '../core/Element';
 import {
   InvalidArgumentError,
@@ -8,10 +8,11 @@ import {
   UserFunctionError,
 } from '../core/errors';
 import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP } from '../core/time';
-import type { Duration, Timestamp } from '../core/types';
+import type { Duration, KeySelector, Timestamp } from '../core/types';
 import type { MetricRegistry } from '../metrics/MetricRegistry';
 import { immutableAggregate, type AggregateFunction } from '../operators/AggregateFunction';
-import { elementOperator } from '../operators/operate';
+import { elementOperator, operate, subscribeElements, type ElementHandlers } from '../operators/operate';
+import { fillKeyColumn, keyByOrigin } from '../operators/keyBy';
 import { currentJob } from '../checkpoint/JobContext';
 import { BUILTIN_EVENT_TIME_TRIGGERS } from './triggers/eventTimeTrigger';
 import type { Collector } from '../operators/process';
@@ -202,8 +203,8 @@ export function windowOperator<T, K, ACC, R, OUT>(
   if (retracting && (fn.kind === 'process' || fn.process !== undefined)) {
     throw new InvalidArgumentError(name, 'accumulation', "'accumulating' or 'discarding' with a process function (retractions need aggregate results)", spec.options.accumulation ?? spec.options.emit);
   }
-  return elementOperator<T, OUT>(name, (out) => {
-    const engine = createEngine<T, K, ACC, R, OUT>(spec, fn, out as Subscriber<Element<OUT>>);
+  const build = (out: Subscriber<Element<OUT>>): ElementHandlers<T> => {
+    const engine = createEngine<T, K, ACC, R, OUT>(spec, fn, out);
     const handle = currentJob()?.registerOperator('window', spec.options.name, {
       snapshot: () => engine.snapshot(),
     });
@@ -219,6 +220,29 @@ export function windowOperator<T, K, ACC, R, OUT>(
       end: () => engine.endOfInput(),
       finalize: () => engine.dispose(),
     };
+  };
+  const unfused = elementOperator<T, OUT>(name, build);
+  const fusable = sliceEngine.supports(spec as WindowSpec<unknown>, fn as unknown as WindowFunctionSpec<unknown, unknown, unknown, unknown, unknown>);
+  return ((source: Observable<Element<T>>) => {
+    const keyed = fusable ? keyByOrigin(source) : undefined;
+    if (keyed === undefined) return unfused(source);
+    // Right after keyBy, the sliced engine keys the records itself: keyBy's work on a reused key column (its errors,
+    // whole batch first, as keyBy), no keyed batch allocated and no operator hop between the two. The engine keeps
+    // keys by id, never the column.
+    const selector = keyed.selector as KeySelector<T, K>;
+    const upstream = keyed.upstream as Observable<Element<T>>;
+    return operate<Element<T>, Element<OUT>>((_, out) => {
+      const handlers = build(out);
+      let keys: K[] = [];
+      return subscribeElements<T, OUT>('keyBy', upstream, out, {
+        ...handlers,
+        batch: (b) => {
+          if (keys.length !== b.values.length) keys = new Array<K>(b.values.length);
+          fillKeyColumn(selector, b.values, b.timestamps, keys);
+          handlers.batch({ kind: 'batch', values: b.values, timestamps: b.timestamps, keys });
+        },
+      });
+    })(upstream);
   }) as OperatorFunction<KeyedElement<T, K>, Element<OUT>>;
 }
 

@@ -262,6 +262,23 @@ describe('clocks and TTL', () => {
   });
 });
 
+describe('restoring values written without TTL into a job that declares one', () => {
+  it.each(['format 1', 'format 2'])('counts them from the declaration (%s), not from 0', (format) => {
+    const first = countingClocks();
+    first.backend.value(valueState('v', 0), first.backend.scopeOf('a')).update(7);
+    const snap = first.backend.snapshot();
+    const data = format === 'format 1' ? snap.toData() : snap.toColumns();
+    const { clocks, backend } = countingClocks();
+    clocks.processing = 5000;
+    backend.restore([data], ALL);
+    const t = backend.value(valueState('v', 0, { ttl: { ttl: 10 } }), backend.scopeOf('a')); // declared at 5000
+    clocks.processing = 5009;
+    expect(t.value()).toBe(7);
+    clocks.processing = 5010;
+    expect(t.value()).toBe(0);
+  });
+});
+
 describe('keyedProcess: a checkpoint at a barrier while asynchronous calls keep writing', () => {
   it('holds the values as of the barrier, for every key, however the calls after it write', async () => {
     const keys = ['a', 'b', 'c'];

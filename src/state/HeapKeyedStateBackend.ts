@@ -540,6 +540,9 @@ export class HeapKeyedStateBackend {
           if (data.formatVersion === 1) loadEntries(table, group as KeyGroupEntries);
           else loadColumns(table, group as KeyGroupColumns, (detail) => new StreamLiteError(this.operator, `malformed keyed state '${name}', key group ${groupText}: ${detail}`));
         }
+        // Values restored into a state without TTL (yet) may carry 0 (written without one): a TTL declared
+        // later counts them from its declaration, as for values written here before it.
+        if (table.stampClock === 'none' && table.size > 0) table.unstamped = true;
       }
     }
   }

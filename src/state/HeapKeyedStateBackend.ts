@@ -48,6 +48,8 @@ export interface KeyedStateSnapshotData {
     readonly [name: string]: {
       readonly kind: StateDescriptor['kind'];
       readonly keyGroups: { readonly [group: number]: readonly [key: unknown, cells: readonly [Namespace, unknown, Timestamp][]][] };
+      /** Present when no TTL was declared for the state: its times are 0, not stamps (a TTL declared after a restore counts from then). */
+      readonly unstamped?: true;
     };
   };
 }
@@ -71,6 +73,8 @@ export interface KeyedStateColumns {
     readonly [name: string]: {
       readonly kind: StateDescriptor['kind'];
       readonly keyGroups: { readonly [group: number]: KeyGroupColumns };
+      /** As in {@link KeyedStateSnapshotData}. */
+      readonly unstamped?: true;
     };
   };
 }
@@ -110,17 +114,17 @@ interface ColumnsBuilder {
 /** An O(1) snapshot of every table of a backend, to be serialized off the record path. */
 export class KeyedStateSnapshot {
   constructor(
-    private readonly tables: ReadonlyMap<string, { descriptor: StateDescriptor; snapshot: StateTableSnapshot<unknown> }>,
+    private readonly tables: ReadonlyMap<string, { descriptor: StateDescriptor; snapshot: StateTableSnapshot<unknown>; unstamped: boolean }>,
     private readonly maxParallelism: number,
     private readonly isExpired: (descriptor: StateDescriptor, cell: StateCell<unknown>) => boolean,
   ) {}
 
   /** The snapshot as plain data, entry by entry and grouped by key group; expired values are left out. Releases the snapshot. */
   toData(): KeyedStateSnapshotData {
-    const states: Record<string, { kind: StateDescriptor['kind']; keyGroups: Record<number, KeyGroupEntries> }> = {};
-    this.collect((name, kind) => {
+    const states: Record<string, { kind: StateDescriptor['kind']; keyGroups: Record<number, KeyGroupEntries>; unstamped?: true }> = {};
+    this.collect((name, kind, unstamped) => {
       const keyGroups: Record<number, KeyGroupEntries> = {};
-      states[name] = { kind, keyGroups };
+      states[name] = unstamped ? { kind, keyGroups, unstamped } : { kind, keyGroups };
       return {
         add: (group, entry, cells) =>
           void (keyGroups[group] ??= []).push([
@@ -139,8 +143,8 @@ export class KeyedStateSnapshot {
    * entries; expired values are left out. Releases the snapshot.
    */
   toColumns(): KeyedStateColumns {
-    const states: Record<string, { kind: StateDescriptor['kind']; keyGroups: Record<number, KeyGroupColumns> }> = {};
-    this.collect((name, kind) => {
+    const states: Record<string, { kind: StateDescriptor['kind']; keyGroups: Record<number, KeyGroupColumns>; unstamped?: true }> = {};
+    this.collect((name, kind, unstamped) => {
       const groups: (ColumnsBuilder | undefined)[] = [];
       const cell = (g: ColumnsBuilder, ns: Namespace, value: unknown, touched: Timestamp): void => {
         if (g.namespaces !== undefined) g.namespaces.push(ns);
@@ -161,7 +165,7 @@ export class KeyedStateSnapshot {
         done: () => {
           const keyGroups: Record<number, KeyGroupColumns> = {};
           for (let i = 0; i < groups.length; i++) if (groups[i] !== undefined) keyGroups[i] = finishColumns(groups[i]!);
-          states[name] = { kind, keyGroups };
+          states[name] = unstamped ? { kind, keyGroups, unstamped } : { kind, keyGroups };
         },
       };
     });
@@ -177,11 +181,11 @@ export class KeyedStateSnapshot {
    * Every key of every table that has unexpired cells, to the sink `open`
    * gives for the table; then releases the snapshot.
    */
-  private collect(open: (name: string, kind: StateDescriptor['kind']) => { add: KeySink; done: () => void }): void {
+  private collect(open: (name: string, kind: StateDescriptor['kind'], unstamped: true | undefined) => { add: KeySink; done: () => void }): void {
     const maxParallelism = this.maxParallelism;
     try {
-      for (const [name, { descriptor, snapshot }] of this.tables) {
-        const { add, done } = open(name, descriptor.kind);
+      for (const [name, { descriptor, snapshot, unstamped }] of this.tables) {
+        const { add, done } = open(name, descriptor.kind, unstamped ? true : undefined);
         const expired = descriptor.ttl === undefined ? undefined : (cell: StateCell<unknown>) => this.isExpired(descriptor, cell);
         snapshot.forEachEntry((entry) => {
           let cells: [Namespace, StateCell<unknown>][] | undefined;
@@ -501,8 +505,8 @@ export class HeapKeyedStateBackend {
 
   /** O(1) per table: a consistent view; serialize it later with `toData()`. */
   snapshot(): KeyedStateSnapshot {
-    const snaps = new Map<string, { descriptor: StateDescriptor; snapshot: StateTableSnapshot<unknown> }>();
-    for (const [name, { descriptor, table }] of this.tables) snaps.set(name, { descriptor, snapshot: table.snapshot() });
+    const snaps = new Map<string, { descriptor: StateDescriptor; snapshot: StateTableSnapshot<unknown>; unstamped: boolean }>();
+    for (const [name, { descriptor, table }] of this.tables) snaps.set(name, { descriptor, snapshot: table.snapshot(), unstamped: table.stampClock === 'none' });
     // Expiry is judged by the clocks at the snapshot, not when it is serialized.
     const processingAt = this.clocks.processingTime();
     const eventAt = this.clocks.eventTime();
@@ -540,9 +544,9 @@ export class HeapKeyedStateBackend {
           if (data.formatVersion === 1) loadEntries(table, group as KeyGroupEntries);
           else loadColumns(table, group as KeyGroupColumns, (detail) => new StreamLiteError(this.operator, `malformed keyed state '${name}', key group ${groupText}: ${detail}`));
         }
-        // Values restored into a state without TTL (yet) may carry 0 (written without one): a TTL declared
-        // later counts them from its declaration, as for values written here before it.
-        if (table.stampClock === 'none' && table.size > 0) table.unstamped = true;
+        // Values written without any TTL carry 0, not a stamp: a TTL declared after the restore counts them
+        // from its declaration, as for values written here before it (stamps of 0 are left alone).
+        if (state.unstamped === true && table.stampClock === 'none' && table.size > 0) table.unstamped = true;
       }
     }
   }

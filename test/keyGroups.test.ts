@@ -313,7 +313,7 @@ describe('timers snapshot and restore per key group', () => {
       original.timers.register(original.scopeOf(key), 1000 + (i % 7), 'event'); // deduplicated
       expected.push([key, 1000 + (i % 7), 'event']);
     }
-    const data = JSON.parse(JSON.stringify(original.timers.snapshot())) as TimersSnapshotData;
+    const data = JSON.parse(JSON.stringify(original.timers.snapshot().toData())) as TimersSnapshotData;
     expect(data.event).toHaveLength(300);
     const fired: [unknown, number, string][][] = [[], [], []];
     const instances = [0, 1, 2].map((i) => {

@@ -273,7 +273,7 @@ describe('KeyedTimers', () => {
     a.timers.serviceFor(a.scopeOf('y'), () => 0).deleteEventTimeTimer(60);
     a.timers.advanceWatermark(25); // fires {id:1}@20
     expect(a.fired).toEqual(['[object Object]@20/event']);
-    const data = JSON.parse(JSON.stringify(a.timers.snapshot())) as TimersSnapshotData;
+    const data = JSON.parse(JSON.stringify(a.timers.snapshot().toData())) as TimersSnapshotData;
     expect(data).toEqual({ event: [['x', 40]], processing: [['x', 30]] });
     const b = harness();
     b.timers.restore([data], { start: 0, end: 127 }, 128, b.scopeOf);

@@ -790,7 +790,7 @@ export function keyedProcess<T, K, OUT>(
       const timerData = timers.snapshot();
       const wm = host.watermark;
       return {
-        toData: (): KeyedProcessCheckpoint => ({ state: state.toColumns(), timers: timerData, watermark: wm, keyGroups }),
+        toData: (): KeyedProcessCheckpoint => ({ state: state.toColumns(), timers: timerData.toData(), watermark: wm, keyGroups }),
         watermark: wm,
       };
     };

@@ -36,6 +36,47 @@ interface TimerEntry {
   readonly time: Timestamp;
 }
 
+type Slots = Map<CanonicalKey, { scope: KeyScope; times: Map<Timestamp, TimerEntry> }>;
+
+/** Snapshots not yet turned into data kept at once; opening one more turns the oldest into data then (bounds the copies kept). */
+const MAX_OPEN_SNAPSHOTS = 8;
+
+/**
+ * The timers as of a barrier, turned into data later ({@link toData}). While
+ * it is open, the first change to a key's timers saves the key's times as of
+ * the barrier (copy-on-write per key); keys keep their place in the live maps
+ * (a key whose last timer goes stays as an empty slot), so the data lists keys
+ * and times in the order an immediate copy would have.
+ */
+export class TimersSnapshot {
+  /** Per domain: keys changed since the barrier, with their times then (null: none). */
+  readonly before = { event: new Map<CanonicalKey, Timestamp[] | null>(), processing: new Map<CanonicalKey, Timestamp[] | null>() };
+  private data: TimersSnapshotData | undefined;
+
+  constructor(
+    private readonly live: { readonly event: Slots; readonly processing: Slots },
+    private readonly close: (s: TimersSnapshot) => void,
+  ) {}
+
+  /** The timers as of the barrier, as plain data (built once). */
+  toData(): TimersSnapshotData {
+    if (this.data === undefined) {
+      const dump = (domain: TimeDomainOfTimer) => {
+        const out: [unknown, Timestamp][] = [];
+        const saved = this.before[domain];
+        for (const [ck, { scope, times }] of this.live[domain]) {
+          const then = saved.has(ck) ? saved.get(ck) : times.keys();
+          if (then !== null && then !== undefined) for (const t of then) out.push([scope.key, t]);
+        }
+        return out;
+      };
+      this.data = { event: dump('event'), processing: dump('processing') };
+      this.close(this);
+    }
+    return this.data;
+  }
+}
+
 /**
  * @internal
  * Per-key timers of a keyed operator: deduplicated by (key, time), fired in
@@ -56,10 +97,9 @@ export class KeyedTimers {
    * it (a timer deleted and registered again fires from its new entry, in its
    * new place); a key's entry goes when its last timer does.
    */
-  private readonly registered = {
-    event: new Map<CanonicalKey, { scope: KeyScope; times: Map<Timestamp, TimerEntry> }>(),
-    processing: new Map<CanonicalKey, { scope: KeyScope; times: Map<Timestamp, TimerEntry> }>(),
-  };
+  private readonly registered: { readonly event: Slots; readonly processing: Slots } = { event: new Map(), processing: new Map() };
+  /** Snapshots whose data is not built yet (see {@link TimersSnapshot}). */
+  private open: TimersSnapshot[] = [];
   private readonly eventQueue = new TimerQueue<TimerEntry>();
   private readonly processingQueue = new TimerQueue<TimerEntry>();
   private armed: Subscription | undefined;
@@ -92,10 +132,12 @@ export class KeyedTimers {
     const byKey = this.registered[domain];
     let slot = byKey.get(scope.ck);
     if (slot === undefined) {
+      if (this.open.length > 0) this.saveBefore(scope.ck, undefined, domain);
       slot = { scope, times: new Map() };
       byKey.set(scope.ck, slot);
     }
     if (slot.times.has(time)) return;
+    if (this.open.length > 0) this.saveBefore(scope.ck, slot, domain);
     const entry: TimerEntry = { scope, time };
     slot.times.set(time, entry);
     if (domain === 'event') {
@@ -116,14 +158,25 @@ export class KeyedTimers {
 
   /** True when the key has a timer pending. */
   hasTimers(ck: CanonicalKey): boolean {
-    return this.registered.event.has(ck) || this.registered.processing.has(ck);
+    return (this.registered.event.get(ck)?.times.size ?? 0) > 0 || (this.registered.processing.get(ck)?.times.size ?? 0) > 0;
   }
 
   private unregister(ck: CanonicalKey, time: Timestamp, domain: TimeDomainOfTimer): boolean {
     const slot = this.registered[domain].get(ck);
-    if (slot === undefined || !slot.times.delete(time)) return false;
-    if (slot.times.size === 0) this.registered[domain].delete(ck);
+    if (slot === undefined || !slot.times.has(time)) return false;
+    if (this.open.length > 0) this.saveBefore(ck, slot, domain);
+    slot.times.delete(time);
+    // While a snapshot is open the key keeps its slot (and its place); emptied slots go when the last one closes.
+    if (slot.times.size === 0 && this.open.length === 0) this.registered[domain].delete(ck);
     return true;
+  }
+
+  /** Before the first change to a key's timers after a barrier: its times as of then, for every open snapshot. */
+  private saveBefore(ck: CanonicalKey, slot: { times: Map<Timestamp, TimerEntry> } | undefined, domain: TimeDomainOfTimer): void {
+    for (const s of this.open) {
+      const saved = s.before[domain];
+      if (!saved.has(ck)) saved.set(ck, slot === undefined || slot.times.size === 0 ? null : [...slot.times.keys()]);
+    }
   }
 
   /** Unregisters the timer of `entry` if `entry` is still the one registered (not deleted, nor deleted and registered again). */
@@ -197,13 +250,22 @@ export class KeyedTimers {
     for (const due of pending) for (const e of due.entries) if (this.take(e, 'processing')) this.fire(e.scope, due.time, 'processing');
   }
 
-  snapshot(): TimersSnapshotData {
-    const dump = (domain: TimeDomainOfTimer) => {
-      const out: [unknown, Timestamp][] = [];
-      for (const { scope, times } of this.registered[domain].values()) for (const t of times.keys()) out.push([scope.key, t]);
-      return out;
-    };
-    return { event: dump('event'), processing: dump('processing') };
+  /**
+   * O(1) at the barrier: the timers as of now, turned into data later (see
+   * {@link TimersSnapshot}). With more than {@link MAX_OPEN_SNAPSHOTS} open,
+   * the oldest is turned into data now.
+   */
+  snapshot(): TimersSnapshot {
+    if (this.open.length >= MAX_OPEN_SNAPSHOTS) this.open[0].toData();
+    const s = new TimersSnapshot(this.registered, (closed) => this.closeSnapshot(closed));
+    this.open.push(s);
+    return s;
+  }
+
+  private closeSnapshot(s: TimersSnapshot): void {
+    this.open = this.open.filter((o) => o !== s);
+    if (this.open.length > 0) return;
+    for (const byKey of [this.registered.event, this.registered.processing]) for (const [ck, slot] of byKey) if (slot.times.size === 0) byKey.delete(ck);
   }
 
   /** Restores the timers of the key groups in `range`. */

@@ -1,11 +1,8 @@
-import type { CheckpointMetadata } from './CheckpointMetadata';
 import type {
   CheckpointStorage,
   CheckpointStorageOptions,
-  LatestIntactCheckpoint,
-  StoredCheckpoint,
 } from './CheckpointStorage';
-import { CheckpointStore, type CheckpointBlobs, type CheckpointPart } from './checkpointStorageInternals';
+import { CheckpointStore, StoreBackedCheckpointStorage, type CheckpointBlobs, type CheckpointPart } from './checkpointStorageInternals';
 
 /**
  * A {@link CheckpointStorage} in memory: for tests, and for pipelines that
@@ -30,12 +27,13 @@ import { CheckpointStore, type CheckpointBlobs, type CheckpointPart } from './ch
  * (await storage.list()).map((m) => m.checkpointId); // [2, 3]
  * deserialize((await storage.read(3)).data);         // { count: 3 }
  */
-export class MemoryCheckpointStorage implements CheckpointStorage {
+export class MemoryCheckpointStorage extends StoreBackedCheckpointStorage {
   private readonly parts = new Map<number, { data?: Uint8Array; metadata?: Uint8Array }>();
-  private readonly store: CheckpointStore;
+  protected readonly store: CheckpointStore;
 
   /** @param options `keepLast`: how many checkpoints (savepoints aside) to keep, default 3. */
   constructor(options: CheckpointStorageOptions = {}) {
+    super();
     const parts = this.parts;
     const blobs: CheckpointBlobs = {
       ids: async () => [...parts].map(([checkpointId, p]) => ({ checkpointId, complete: p.metadata !== undefined })),
@@ -45,31 +43,6 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
       where: () => undefined,
     };
     this.store = new CheckpointStore('MemoryCheckpointStorage', blobs, options);
-  }
-
-  /** {@inheritDoc CheckpointStorage.write} */
-  write(checkpointId: number, data: Uint8Array, metadata: CheckpointMetadata): Promise<void> {
-    return this.store.write(checkpointId, data, metadata);
-  }
-
-  /** {@inheritDoc CheckpointStorage.read} */
-  read(checkpointId: number): Promise<StoredCheckpoint> {
-    return this.store.read(checkpointId);
-  }
-
-  /** {@inheritDoc CheckpointStorage.list} */
-  list(): Promise<CheckpointMetadata[]> {
-    return this.store.list();
-  }
-
-  /** {@inheritDoc CheckpointStorage.latestIntact} */
-  latestIntact(): Promise<LatestIntactCheckpoint> {
-    return this.store.latestIntact();
-  }
-
-  /** {@inheritDoc CheckpointStorage.remove} */
-  remove(checkpointId: number): Promise<void> {
-    return this.store.remove(checkpointId);
   }
 
   /**

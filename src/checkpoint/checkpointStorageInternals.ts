@@ -217,3 +217,37 @@ export class CheckpointStore implements CheckpointStorage {
 /** @internal Corruption or an unknown version: what restore skips. */
 export const isCheckpointError = (err: unknown): err is CheckpointCorruptedError | CheckpointVersionError =>
   err instanceof CheckpointCorruptedError || err instanceof CheckpointVersionError;
+
+/**
+ * @internal
+ * A public storage whose operations are its {@link CheckpointStore}'s: the
+ * subclass provides the blobs (a `Map`, files) and builds the store over them.
+ */
+export abstract class StoreBackedCheckpointStorage implements CheckpointStorage {
+  protected abstract readonly store: CheckpointStore;
+
+  /** {@inheritDoc CheckpointStorage.write} */
+  write(checkpointId: number, data: Uint8Array, metadata: CheckpointMetadata): Promise<void> {
+    return this.store.write(checkpointId, data, metadata);
+  }
+
+  /** {@inheritDoc CheckpointStorage.read} */
+  read(checkpointId: number): Promise<StoredCheckpoint> {
+    return this.store.read(checkpointId);
+  }
+
+  /** {@inheritDoc CheckpointStorage.list} */
+  list(): Promise<CheckpointMetadata[]> {
+    return this.store.list();
+  }
+
+  /** {@inheritDoc CheckpointStorage.latestIntact} */
+  latestIntact(): Promise<LatestIntactCheckpoint> {
+    return this.store.latestIntact();
+  }
+
+  /** {@inheritDoc CheckpointStorage.remove} */
+  remove(checkpointId: number): Promise<void> {
+    return this.store.remove(checkpointId);
+  }
+}

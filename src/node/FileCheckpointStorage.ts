@@ -2,14 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, StreamLiteError } from '../core/errors';
-import type { CheckpointMetadata } from '../checkpoint/CheckpointMetadata';
 import type {
   CheckpointStorage,
   CheckpointStorageOptions,
-  LatestIntactCheckpoint,
-  StoredCheckpoint,
 } from '../checkpoint/CheckpointStorage';
-import { CheckpointStore, type CheckpointBlobs, type CheckpointPart } from '../checkpoint/checkpointStorageInternals';
+import { CheckpointStore, StoreBackedCheckpointStorage, type CheckpointBlobs, type CheckpointPart } from '../checkpoint/checkpointStorageInternals';
 
 /** Options of {@link FileCheckpointStorage}. */
 export interface FileCheckpointStorageOptions extends CheckpointStorageOptions {
@@ -60,11 +57,11 @@ const SUFFIX: Record<CheckpointPart, string> = { data: 'data', metadata: 'meta' 
  * await storage.write(42, serialize(state), metadata);
  * const { checkpoint, skipped } = await storage.latestIntact(); // checkpoint 42, skipped []
  */
-export class FileCheckpointStorage implements CheckpointStorage {
+export class FileCheckpointStorage extends StoreBackedCheckpointStorage {
   /** The directory, absolute. Created on the first write. */
   readonly directory: string;
   private readonly sync: boolean;
-  private readonly store: CheckpointStore;
+  protected readonly store: CheckpointStore;
   private created = false;
 
   /**
@@ -72,6 +69,7 @@ export class FileCheckpointStorage implements CheckpointStorage {
    * @param options `keepLast` (default 3) and `sync` (default true).
    */
   constructor(directory: string, options: FileCheckpointStorageOptions = {}) {
+    super();
     if (typeof directory !== 'string' || directory === '') {
       throw new InvalidArgumentError(COMPONENT, 'directory', 'a non-empty path', directory);
     }
@@ -85,31 +83,6 @@ export class FileCheckpointStorage implements CheckpointStorage {
       where: (id, part) => this.path(id, part),
     };
     this.store = new CheckpointStore(COMPONENT, blobs, options);
-  }
-
-  /** {@inheritDoc CheckpointStorage.write} */
-  write(checkpointId: number, data: Uint8Array, metadata: CheckpointMetadata): Promise<void> {
-    return this.store.write(checkpointId, data, metadata);
-  }
-
-  /** {@inheritDoc CheckpointStorage.read} */
-  read(checkpointId: number): Promise<StoredCheckpoint> {
-    return this.store.read(checkpointId);
-  }
-
-  /** {@inheritDoc CheckpointStorage.list} */
-  list(): Promise<CheckpointMetadata[]> {
-    return this.store.list();
-  }
-
-  /** {@inheritDoc CheckpointStorage.latestIntact} */
-  latestIntact(): Promise<LatestIntactCheckpoint> {
-    return this.store.latestIntact();
-  }
-
-  /** {@inheritDoc CheckpointStorage.remove} */
-  remove(checkpointId: number): Promise<void> {
-    return this.store.remove(checkpointId);
   }
 
   /** The file of one part of a checkpoint: `<directory>/chk-<id>.data` or `.meta`. */

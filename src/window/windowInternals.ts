@@ -36,7 +36,7 @@ import { WindowState } from './WindowState';
 import { runWindowProcess, WindowOutput } from './engines/WindowOutput';
 import { sessionEngine } from './engines/sessionEngine';
 import { sliceEngine, type SliceCheckpoint } from './engines/sliceEngine';
-import type { WindowEngineFactory, WindowEngineLike } from './engines/WindowEngineLike';
+import type { WindowEngineLike } from './engines/WindowEngineLike';
 
 /** Options of a windowed operation (see `window()`). */
 export interface WindowOptions<T> {
@@ -246,10 +246,7 @@ export function windowOperator<T, K, ACC, R, OUT>(
   }) as OperatorFunction<KeyedElement<T, K>, Element<OUT>>;
 }
 
-/** Specialised engines after the sliced one, tried in order; the general engine runs whatever none of them supports. */
-const SPECIALISED: readonly WindowEngineFactory[] = [sessionEngine];
-
-/** @internal The engine for a window configuration: the first specialised one that supports it, else the general one (exported for tests). */
+/** @internal The engine for a window configuration: the sliced or the session engine when one supports it, else the general one (exported for tests). */
 export function createEngine<T, K, ACC, R, OUT>(
   spec: WindowSpec<T>,
   fn: WindowFunctionSpec<T, ACC, R, K, OUT>,
@@ -261,7 +258,7 @@ export function createEngine<T, K, ACC, R, OUT>(
   // The other engines keep accumulators immutable: an in-place aggregate function works on copies there.
   const viewed = fn.kind === 'aggregate' ? { ...fn, fn: immutableAggregate(fn.fn) } : fn;
   const v = viewed as unknown as WindowFunctionSpec<unknown, unknown, unknown, unknown, unknown>;
-  for (const factory of SPECIALISED) if (factory.supports(s, v)) return factory.create(s, v, out as Subscriber<Element<unknown>>);
+  if (sessionEngine.supports(s, v)) return sessionEngine.create(s, v, out as Subscriber<Element<unknown>>);
   return new WindowEngine<T, K, ACC, R, OUT>(spec, viewed, out);
 }
 
@@ -361,11 +358,6 @@ class WindowEngine<T, K, ACC, R, OUT> implements WindowEngineLike {
       mergeState: <S>(name: string, merge: (a: S, b: S) => S) => this.mergeTriggerState(name, merge),
     };
     this.evictorCtx = this.ctx;
-  }
-
-  /** The late records counter (also in the registry when one was given). */
-  get lateRecords(): number {
-    return this.output.lateCounter.value;
   }
 
   // ── records ────────────────────────────────────────────────────────────
@@ -639,7 +631,6 @@ class WindowEngine<T, K, ACC, R, OUT> implements WindowEngineLike {
     }
     const pane: PaneInfo = { timing, index: ws.paneIndex++, isLast };
     ws.pending = 0;
-    const ts = ws.window.maxTimestamp();
     const fn = this.fn;
     if (fn.kind === 'process') {
       this.runProcess(ws, pane, (ctx, out) => fn.fn(elements!.map((e) => e.value), ctx, out));
@@ -658,7 +649,6 @@ class WindowEngine<T, K, ACC, R, OUT> implements WindowEngineLike {
       }
     }
     if (this.evictor && ws.elements) ws.elements = this.evictor.evictAfter(ws.elements, ws.window, this.evictorCtx).slice();
-    void ts;
   }
 
   private aggregateResult(ws: WindowState<T, ACC, R>, elements: readonly TimestampedValue<T>[] | undefined): R {

@@ -14,3 +14,18 @@ export interface PaneInfo {
   /** True when no further pane of this window will follow (it was cleared right after). */
   readonly isLast: boolean;
 }
+
+const TIMINGS: readonly PaneTiming[] = ['EARLY', 'ON_TIME', 'LATE'];
+const PANES: readonly PaneInfo[] = TIMINGS.flatMap((timing) =>
+  [false, true].flatMap((isLast) => Array.from({ length: 8 }, (_, index) => Object.freeze({ timing, index, isLast }))),
+);
+
+/**
+ * @internal
+ * The pane info of an emission. Pane infos are immutable: the common ones
+ * (index < 8) are shared, frozen, instead of allocated per result.
+ */
+export function paneInfo(timing: PaneTiming, index: number, isLast: boolean): PaneInfo {
+  if (index > 7) return { timing, index, isLast };
+  return PANES[(timing === 'ON_TIME' ? 16 : timing === 'LATE' ? 32 : 0) + (isLast ? 8 : 0) + index];
+}

@@ -25,7 +25,7 @@ import { TimerQueue } from '../time/TimerQueue';
 import type { AccumulationMode } from './AccumulationMode';
 import type { Evictor, EvictorContext, TimestampedValue } from './Evictor';
 import { cleanupTime } from './lateness';
-import type { PaneInfo, PaneTiming } from './PaneInfo';
+import { paneInfo, type PaneInfo, type PaneTiming } from './PaneInfo';
 import type { Trigger, TriggerMergeContext, TriggerState } from './Trigger';
 import { isFire, isPurge, type TriggerResult } from './TriggerResult';
 import { TimeWindow } from './TimeWindow';
@@ -629,7 +629,7 @@ class WindowEngine<T, K, ACC, R, OUT> implements WindowEngineLike {
     } else if (ws.acc === undefined) {
       return;
     }
-    const pane: PaneInfo = { timing, index: ws.paneIndex++, isLast };
+    const pane = paneInfo(timing, ws.paneIndex++, isLast);
     ws.pending = 0;
     const fn = this.fn;
     if (fn.kind === 'process') {

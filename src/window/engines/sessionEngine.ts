@@ -8,7 +8,7 @@ import { keepResident } from '../../core/resident';
 import { KeyInterner } from '../../state/KeyInterner';
 import { DEFAULT_MAX_PARALLELISM, type KeyGroupRange } from '../../state/keyGroups';
 import { beginRestore, checkKeyGroupsOption, checkKeyInKeyGroups } from '../../state/keyGroupsInternals';
-import type { PaneInfo, PaneTiming } from '../PaneInfo';
+import { paneInfo, type PaneInfo, type PaneTiming } from '../PaneInfo';
 import type { TimeWindow } from '../TimeWindow';
 import type { Trigger } from '../Trigger';
 import { BUILTIN_EVENT_TIME_TRIGGERS } from '../triggers/eventTimeTrigger';
@@ -543,7 +543,7 @@ class SessionEngine implements WindowEngineLike {
     if (acc === undefined) return;
     const index = this.paneIndexOf[slot];
     this.paneIndexOf[slot] = index + 1;
-    const pane: PaneInfo = { timing, index, isLast };
+    const pane = paneInfo(timing, index, isLast);
     this.pendingOf[slot] = 0;
     const key = this.keys.keyOf(this.keyIdOf[slot]);
     let result: unknown;

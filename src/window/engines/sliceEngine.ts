@@ -8,7 +8,7 @@ import type { AggregateFunction } from '../../operators/AggregateFunction';
 import { KeyInterner } from '../../state/KeyInterner';
 import { DEFAULT_MAX_PARALLELISM, type KeyGroupRange } from '../../state/keyGroups';
 import { beginRestore, checkKeyGroupsOption, checkKeyInKeyGroups } from '../../state/keyGroupsInternals';
-import type { PaneInfo, PaneTiming } from '../PaneInfo';
+import { paneInfo, type PaneTiming } from '../PaneInfo';
 import { BUILTIN_EVENT_TIME_TRIGGERS } from '../triggers/eventTimeTrigger';
 import type { Trigger } from '../Trigger';
 import type { WindowResult } from '../WindowResult';
@@ -631,16 +631,6 @@ class SliceEngine<T, K, ACC, R> implements WindowEngineLike {
   }
 }
 
-
-/** Pane infos are immutable: the common ones (index < 8) are shared instead of allocated per result. */
-const TIMINGS: readonly PaneTiming[] = ['EARLY', 'ON_TIME', 'LATE'];
-const PANES: readonly PaneInfo[] = TIMINGS.flatMap((timing) =>
-  [false, true].flatMap((isLast) => Array.from({ length: 8 }, (_, index) => Object.freeze({ timing, index, isLast }))),
-);
-function paneInfo(timing: PaneTiming, index: number, isLast: boolean): PaneInfo {
-  if (index > 7) return { timing, index, isLast };
-  return PANES[(timing === 'ON_TIME' ? 16 : timing === 'LATE' ? 32 : 0) + (isLast ? 8 : 0) + index];
-}
 
 /**
  * An array indexed by key id, sized for the keys known so far. Keys reach a
